@@ -1,0 +1,161 @@
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { InvalidManifestError } from "../lib/errors";
+
+export const API_GROUP = "notification.toolkit.fluxcd.io";
+export const API_VERSIONS = [`${API_GROUP}/v1beta2`, `${API_GROUP}/v1beta3`] as const;
+
+/** Provider types of notification-controller v1.9 (v1beta3 enum) plus `zoom` and `incident.io` from main. */
+export const PROVIDER_TYPES = [
+  "slack", "discord", "msteams", "rocket", "generic", "generic-hmac", "github", "gitlab", "gitea",
+  "giteapullrequestcomment", "bitbucketserver", "bitbucket", "azuredevops", "googlechat",
+  "googlepubsub", "webex", "sentry", "azureeventhub", "telegram", "lark", "matrix", "opsgenie",
+  "alertmanager", "grafana", "githubdispatch", "githubpullrequestcomment",
+  "gitlabmergerequestcomment", "pagerduty", "datadog", "nats", "zulip", "otel", "zoom", "incident.io",
+] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+export const COMMIT_STATUS_TYPES: readonly ProviderType[] = ["github", "gitlab", "gitea", "bitbucketserver", "bitbucket", "azuredevops"];
+export const CHANGE_REQUEST_TYPES: readonly ProviderType[] = ["githubpullrequestcomment", "gitlabmergerequestcomment", "giteapullrequestcomment"];
+export const GENERIC_TYPES: readonly ProviderType[] = ["generic", "generic-hmac"];
+
+/** Event source kinds accepted by the v1beta3 Alert CRD enum. */
+export const EVENT_SOURCE_KINDS = [
+  "Bucket", "GitRepository", "Kustomization", "HelmRelease", "HelmChart", "HelmRepository",
+  "ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository", "ArtifactGenerator",
+  "ExternalArtifact",
+] as const;
+
+const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const duration = (units: string) => new RegExp(`^([0-9]+(\\.[0-9]+)?(${units}))+$`);
+
+const metadataSchema = z.object({
+  name: z.string().min(1).max(253).regex(DNS_NAME, "must be a lower-case RFC 1123 name"),
+  namespace: z.string().min(1).max(63).regex(DNS_NAME, "must be a lower-case RFC 1123 name").optional(),
+  uid: z.string().optional(),
+  generation: z.number().int().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+}).loose();
+
+const localRef = z.object({ name: z.string().min(1) });
+
+const providerSpecSchema = z.object({
+  type: z.enum(PROVIDER_TYPES),
+  interval: z.string().regex(duration("ms|s|m|h"), "must be a duration such as 10m").optional(),
+  channel: z.string().max(2048).optional(),
+  username: z.string().max(2048).optional(),
+  address: z.string().max(2048).optional(),
+  timeout: z.string().regex(duration("ms|s|m"), "must be a duration such as 15s (units ms, s, m)").optional(),
+  proxy: z.string().max(2048).regex(/^(http|https):\/\/.*$/, "must start with http:// or https://").optional(),
+  proxySecretRef: localRef.optional(),
+  secretRef: localRef.optional(),
+  certSecretRef: localRef.optional(),
+  serviceAccountName: z.string().optional(),
+  suspend: z.boolean().default(false),
+  commitStatusExpr: z.string().optional(),
+}).loose();
+
+export const providerManifestSchema = z.object({
+  apiVersion: z.enum(API_VERSIONS),
+  kind: z.literal("Provider"),
+  metadata: metadataSchema,
+  spec: providerSpecSchema,
+}).loose().superRefine((p, ctx) => {
+  // The v1beta3 CRD's CEL rule: commitStatusExpr only on git commit-status types (presence is tested).
+  if (p.spec.commitStatusExpr !== undefined && !COMMIT_STATUS_TYPES.includes(p.spec.type)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["spec", "commitStatusExpr"],
+      message: `spec.commitStatusExpr is only supported for the ${COMMIT_STATUS_TYPES.join(", ")} provider types`,
+    });
+  }
+  if (p.apiVersion.endsWith("/v1beta2")) {
+    for (const field of ["commitStatusExpr", "proxySecretRef", "serviceAccountName"] as const) {
+      if (p.spec[field] !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["spec", field], message: `not a field of ${p.apiVersion}` });
+      }
+    }
+  }
+});
+
+const eventSourceSchema = z.object({
+  kind: z.enum(EVENT_SOURCE_KINDS),
+  name: z.string().min(1).max(253),
+  namespace: z.string().min(1).max(253).optional(),
+  apiVersion: z.string().optional(),
+  matchLabels: z.record(z.string(), z.string()).nullish(),
+}).loose();
+
+const alertSpecSchema = z.object({
+  providerRef: localRef,
+  eventSeverity: z.enum(["info", "error"]).default("info"),
+  eventSources: z.array(eventSourceSchema),
+  inclusionList: z.array(z.string()).default([]),
+  exclusionList: z.array(z.string()).default([]),
+  eventMetadata: z.record(z.string(), z.string()).default({}),
+  summary: z.string().max(255).optional(),
+  suspend: z.boolean().default(false),
+}).loose();
+
+export const alertManifestSchema = z.object({
+  apiVersion: z.enum(API_VERSIONS),
+  kind: z.literal("Alert"),
+  metadata: metadataSchema,
+  spec: alertSpecSchema,
+}).loose();
+
+type WithNamespace<T extends { metadata: { namespace?: string } }> = T & { metadata: T["metadata"] & { namespace: string } };
+/** A validated Provider with CRD defaults applied and its namespace resolved. */
+export type ProviderManifest = WithNamespace<z.infer<typeof providerManifestSchema>>;
+/** A validated Alert with CRD defaults applied and its namespace resolved. */
+export type AlertManifest = WithNamespace<z.infer<typeof alertManifestSchema>>;
+export type EventSource = z.infer<typeof eventSourceSchema>;
+export type ManifestKind = "Provider" | "Alert";
+
+/**
+ * Parses one manifest (YAML or JSON text, or an already-parsed value), validates it against the
+ * CRD rules and applies defaults. `where` pins the namespace/name the manifest is stored under
+ * (its KV key); a manifest without a namespace takes that one. Throws InvalidManifestError with
+ * every problem, each prefixed with the field path.
+ */
+export function parseManifest<K extends ManifestKind>(
+  kind: K,
+  source: string | unknown,
+  where?: { namespace: string; name: string },
+): K extends "Provider" ? ProviderManifest : AlertManifest {
+  let raw: unknown = source;
+  if (typeof source === "string") {
+    try {
+      raw = parseYaml(source);
+    } catch (err) {
+      throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`]);
+    }
+  }
+  const schema = kind === "Provider" ? providerManifestSchema : alertManifestSchema;
+  const result = schema.safeParse(raw);
+  const details = result.success ? [] : result.error.issues.map(formatIssue);
+  if (result.success && where) {
+    const meta = result.data.metadata;
+    if (meta.name !== where.name) details.push(`metadata.name: is ${JSON.stringify(meta.name)} but the object is stored as ${JSON.stringify(where.name)}`);
+    if (meta.namespace !== undefined && meta.namespace !== where.namespace) {
+      details.push(`metadata.namespace: is ${JSON.stringify(meta.namespace)} but the object is stored in ${JSON.stringify(where.namespace)}`);
+    }
+  }
+  if (!result.success || details.length > 0) throw new InvalidManifestError(`invalid ${kind} manifest`, details);
+  const data = result.data;
+  data.metadata.namespace ??= where?.namespace ?? "default";
+  return data as never;
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  return `${issue.path.join(".") || "(document)"}: ${issue.message}`;
+}
+
+/** Parses a Go duration of the CRD's `timeout` form (`1m30s`, `500ms`) into milliseconds. */
+export function durationMs(value: string): number {
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const m of value.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]];
+  return total;
+}

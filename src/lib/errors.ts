@@ -1,0 +1,49 @@
+/** Typed errors thrown anywhere in the Worker; `app.onError` turns them into JSON responses. */
+export class RelayError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 422 | 500 | 503,
+    message: string,
+    readonly details: string[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends RelayError {
+  constructor(message: string, details: string[] = []) {
+    super(400, message, details);
+  }
+}
+
+export class UnauthorizedError extends RelayError {
+  constructor(message: string) {
+    super(401, message);
+  }
+}
+
+export class NotFoundError extends RelayError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
+export class PayloadTooLargeError extends RelayError {
+  constructor(limit: number) {
+    super(413, `request body exceeds ${limit} bytes`);
+  }
+}
+
+/** A manifest that fails validation: every problem is listed, nothing is written. */
+export class InvalidManifestError extends RelayError {
+  constructor(message: string, details: string[]) {
+    super(422, message, details);
+  }
+}
+
+export class UnavailableError extends RelayError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(503, message, [], { "Retry-After": String(retryAfterSeconds) });
+  }
+}

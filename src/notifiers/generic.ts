@@ -1,0 +1,23 @@
+import { encodeFluxEvent } from "../flux/event";
+import { httpUrlProblem } from "./classify";
+import type { Notifier, NotifyContext, OutboundRequest } from "./types";
+
+/** `generic`: POST the transformed event as Go JSON with `Gotk-Component` and the Secret's headers. */
+export const generic: Notifier = {
+  type: "generic",
+  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  format: formatGeneric,
+};
+
+export function formatGeneric({ event, settings }: NotifyContext): OutboundRequest {
+  // Header order and override semantics as Flux: Secret headers replace the first two.
+  const headers: Record<string, string> = { "Content-Type": "application/json", "Gotk-Component": event.reportingController };
+  for (const [name, value] of Object.entries(settings.headers)) setHeader(headers, name, value);
+  return { method: "POST", url: settings.address, headers, body: encodeFluxEvent(event) };
+}
+
+/** Sets a header replacing any existing one with the same case-insensitive name. */
+export function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  for (const existing of Object.keys(headers)) if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+  headers[name] = value;
+}

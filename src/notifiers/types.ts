@@ -1,0 +1,99 @@
+import type { FluxEvent } from "../flux/event";
+import type { AlertManifest, ProviderManifest, ProviderType } from "../flux/manifests";
+
+/**
+ * A Provider with its Secret resolved, as Flux's notifier factory sees it (providers-wire.md 1.5):
+ * Secret `address` already overrides `spec.address`, `token`/`username`/`password` applied.
+ */
+export interface ProviderSettings {
+  type: ProviderType;
+  namespace: string;
+  name: string;
+  /** metadata.uid of the Provider manifest, empty when the manifest has none. */
+  uid: string;
+  address: string;
+  channel: string;
+  username: string;
+  password: string;
+  token: string;
+  /** Secret `headers` (a YAML map), used by generic, generic-hmac and otel. */
+  headers: Record<string, string>;
+  proxy: string;
+  timeoutMs: number;
+  /** Every key of the secretRef Secret, for type-specific keys (GitHub App, NATS creds, ...). */
+  secret: Record<string, string>;
+  /** The validated manifest, exposed to `spec.commitStatusExpr` as `provider`. */
+  manifest: ProviderManifest;
+}
+
+/** One HTTP request a notifier wants sent. `body` is sent byte for byte. */
+export interface OutboundRequest {
+  method: "POST" | "PUT" | "PATCH" | "GET";
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /**
+   * Skip the request when the last delivered request with the same `key` carried the same
+   * `state` (commit statuses: repository + commit + context -> state + description).
+   */
+  remember?: { key: string; state: string };
+}
+
+/** Everything a formatter may read. Formatters are pure apart from WebCrypto. */
+export interface NotifyContext {
+  /** The transformed event (Flux's metadata pipeline applied, un-prefixed keys). */
+  event: FluxEvent;
+  settings: ProviderSettings;
+  /** The Alert that routed the event (absent for operator test sends). */
+  alert?: AlertManifest;
+  /** Cluster name from the hook path, when the event came through `/hook/:cluster`. */
+  cluster?: string;
+  /** Milliseconds since the epoch; injectable for deterministic vectors. */
+  now: number;
+}
+
+/** A formatter's decision not to send anything for this event (e.g. `Progressing` for git types). */
+export interface Skip {
+  skip: string;
+}
+
+export type FormatResult = OutboundRequest | Skip;
+
+/** What the transport read back from the destination. */
+export interface ResponseSnapshot {
+  status: number;
+  headers: Headers;
+  /** At most the first 64 KiB of the body, decoded as UTF-8. */
+  body: string;
+}
+
+/** How one attempt ended, decided by the shared classifier plus the notifier's own signals. */
+export type Classification =
+  | { outcome: "delivered" }
+  | { outcome: "retry"; reason: string; retryAfterMs?: number }
+  | { outcome: "permanent"; reason: string };
+
+/** One module per Provider type implements this (design section 6). */
+export interface Notifier {
+  readonly type: ProviderType;
+  /**
+   * Problems that make the provider unusable (missing token, invalid address, ...), each a
+   * full sentence naming the setting. Empty when the settings are usable. Pure.
+   */
+  validate(settings: ProviderSettings): string[];
+  /** The request for one event, or a Skip. Throws a FormatError when the event cannot be sent. */
+  format(ctx: NotifyContext): FormatResult | Promise<FormatResult>;
+  /** Provider-specific reading of a response; undefined falls back to `classifyResponse`. */
+  classify?(res: ResponseSnapshot): Classification | undefined;
+  /** Minimum milliseconds between two deliveries, to stay under the destination's published limit. */
+  paceMs?(settings: ProviderSettings): number;
+}
+
+/** An event that this provider can never send (bad revision, CEL failure): dead-lettered at once. */
+export class FormatError extends Error {
+  override name = "FormatError";
+}
+
+export function isSkip(result: FormatResult): result is Skip {
+  return "skip" in result;
+}

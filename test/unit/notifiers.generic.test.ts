@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { generic } from "../../src/notifiers/generic";
+import { genericHmac } from "../../src/notifiers/generic-hmac";
+import { isSkip, type Notifier } from "../../src/notifiers/types";
+import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+
+const cases: [string, Notifier][] = [["generic", generic], ["generic-hmac", genericHmac]];
+
+describe.each(cases)("%s vectors", (type, notifier) => {
+  for (const v of loadVectors(type)) {
+    it(v.name, async () => {
+      const settings = vectorSettings(v);
+      expect(notifier.validate(settings)).toEqual([]);
+      const req = await notifier.format({ event: notifiedEvent(v), settings, now: Date.parse("2026-01-15T10:20:30Z") });
+      if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
+      expectVectorRequest(req, v);
+    });
+  }
+});
+
+describe("settings validation", () => {
+  const base = vectorSettings(loadVectors("generic-hmac")[0]);
+  it("generic needs an absolute URL (case 52)", () => {
+    expect(generic.validate({ ...base, address: "" })[0]).toMatch(/no address/);
+    expect(generic.validate({ ...base, address: "not a url" })[0]).toMatch(/not an absolute URL/);
+  });
+  it("generic-hmac needs a token", () => {
+    expect(genericHmac.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/HMAC key is empty/)]);
+  });
+});
