@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generic } from "../../src/notifiers/generic";
 import { genericHmac } from "../../src/notifiers/generic-hmac";
 import { isSkip, type Notifier } from "../../src/notifiers/types";
+import { expectLeaksNoSecret, expectStatusTable } from "../support/notifier-kit";
 import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
 
 const cases: [string, Notifier][] = [["generic", generic], ["generic-hmac", genericHmac]];
@@ -26,5 +27,14 @@ describe("settings validation", () => {
   });
   it("generic-hmac needs a token", () => {
     expect(genericHmac.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/HMAC key is empty/)]);
+  });
+});
+
+describe("shared kit", () => {
+  it("generic classifies by the shared table", () => expectStatusTable(generic));
+  it("generic-hmac leaks no secret", async () => {
+    const v = loadVectors("generic-hmac")[1];
+    const settings = vectorSettings(v);
+    await expectLeaksNoSecret(genericHmac, { event: notifiedEvent(v), settings, now: 0 }, [settings.token, "s3cr3t"]);
   });
 });
