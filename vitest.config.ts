@@ -22,6 +22,10 @@ export default defineConfig({
                 INGRESS_KEYS: JSON.stringify({ "*": "test-ingress-key", rotating: ["old-key", "new-key"] }),
                 ADMIN_TOKEN: "test-admin-token",
                 CONFIG_TTL_SECONDS: "0",
+                RETRY_MIN_SECONDS: "0.2",
+                RETRY_MAX_SECONDS: "2",
+                SECRET__FLUX_SYSTEM__HMAC_TOKEN: JSON.stringify({ token: "relay-out-key" }),
+                SECRET__FLUX_SYSTEM__YAML_SECRET: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: yaml-secret\ndata:\n  token: YmFzZTY0LXRva2Vu\n  headers: WC1UZWFtOiBwbGF0Zm9ybQ==\nstringData:\n  username: from-string-data\n",
               },
             },
           }),
@@ -29,6 +33,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
         },
       },
     ],

@@ -1,7 +1,8 @@
+import { app } from "./app";
+
+export { DedupObject } from "./delivery/dedup-object";
+export { ProviderObject } from "./delivery/provider-object";
+
 export default {
-  async fetch(req: Request, env: Env): Promise<Response> {
-    return new Response("ok " + (await env.CONFIG.get("x")));
-  },
-};
-export class ProviderObject {}
-export class DedupObject {}
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

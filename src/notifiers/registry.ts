@@ -1,10 +1,19 @@
 import type { ProviderType } from "../flux/manifests";
 import { generic } from "./generic";
 import { genericHmac } from "./generic-hmac";
+import { discord } from "./discord";
+import { googlechat } from "./googlechat";
+import { lark } from "./lark";
+import { matrix } from "./matrix";
+import { msteams } from "./msteams";
+import { rocket } from "./rocket";
+import { slack } from "./slack";
+import { telegram } from "./telegram";
+import { webex } from "./webex";
 import type { Notifier } from "./types";
 
 /** Every implemented Provider type, keyed by `spec.type`. */
-const notifiers: Notifier[] = [generic, genericHmac];
+const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram];
 
 const registry = new Map<ProviderType, Notifier>(notifiers.map((n) => [n.type, n]));
 

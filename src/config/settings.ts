@@ -1,0 +1,124 @@
+import { parse as parseYaml } from "yaml";
+import { durationMs, type ProviderManifest } from "../flux/manifests";
+import { notifierFor } from "../notifiers/registry";
+import type { ProviderSettings } from "../notifiers/types";
+import { readSecret, secretBindingName, SecretFormatError } from "./secrets";
+
+/** Why a Provider is not usable, in the vocabulary of Flux's v1beta2 status conditions. */
+export interface ProviderProblem {
+  /** Ready=False reason. */
+  reason: "InvalidURL" | "ValidationFailed" | "SecretNotFound" | "Unsupported" | "UnsupportedType";
+  message: string;
+  /** Stalled: nothing changes until the spec changes (InvalidURL, Unsupported). */
+  stalled: boolean;
+}
+
+export interface ResolvedProvider {
+  /** Present when the provider can format requests (problems may still exist, e.g. a proxy). */
+  settings?: ProviderSettings;
+  problems: ProviderProblem[];
+  /** Every secret value involved, for redaction of logs, errors and status. */
+  secrets: string[];
+}
+
+const MAX_ADDRESS = 2048;
+
+/**
+ * Resolves a Provider manifest and its Secrets into notifier settings as Flux's factory does
+ * (event-routing-spec 4.4): Secret `address` overrides spec.address, `token`, `username` +
+ * `password` (only as a pair), `headers` YAML map, `proxy`. Problems are collected, never thrown.
+ */
+export function resolveProvider(manifest: ProviderManifest, env: object): ResolvedProvider {
+  const { spec, metadata } = manifest;
+  const problems: ProviderProblem[] = [];
+  const secrets: string[] = [];
+  let secret: Record<string, string> = {};
+  if (spec.secretRef) {
+    try {
+      const found = readSecret(env, metadata.namespace, spec.secretRef.name);
+      if (found) secret = found;
+      else problems.push(secretMissing(metadata.namespace, spec.secretRef.name, "spec.secretRef"));
+    } catch (err) {
+      problems.push({ reason: "ValidationFailed", message: (err as SecretFormatError).message, stalled: false });
+    }
+  }
+  for (const [key, value] of Object.entries(secret)) if (key !== "headers" && value.length >= 4) secrets.push(value);
+
+  const address = secret.address !== undefined ? secret.address.trim() : (spec.address ?? "");
+  if (address.length > MAX_ADDRESS) problems.push({ reason: "ValidationFailed", message: `address is longer than ${MAX_ADDRESS} bytes`, stalled: true });
+
+  // Flux's shared parser applies token and basic auth only when the Secret's auth data is well formed.
+  const hasUser = secret.username !== undefined;
+  const hasPassword = secret.password !== undefined;
+  const authMalformed = hasUser !== hasPassword;
+  if (authMalformed) {
+    problems.push({
+      reason: "ValidationFailed",
+      message: "the Secret has a username without a password (or the reverse): Flux then ignores its token, username and password",
+      stalled: false,
+    });
+  }
+  let headers: Record<string, string> = {};
+  if (secret.headers !== undefined) {
+    try {
+      headers = parseHeaders(secret.headers);
+      for (const v of Object.values(headers)) if (v.length >= 4) secrets.push(v);
+    } catch (err) {
+      problems.push({ reason: "ValidationFailed", message: `failed to read headers from the Secret: ${(err as Error).message}`, stalled: false });
+    }
+  }
+
+  const proxy = secret.proxy?.trim() || spec.proxy || "";
+  if (proxy || spec.proxySecretRef) {
+    problems.push({ reason: "Unsupported", message: "an HTTP proxy cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
+  }
+  if (spec.certSecretRef) {
+    problems.push({ reason: "Unsupported", message: "a custom CA or client certificate (spec.certSecretRef) cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
+  }
+
+  const settings: ProviderSettings = {
+    type: spec.type,
+    namespace: metadata.namespace,
+    name: metadata.name,
+    uid: metadata.uid ?? "",
+    address,
+    channel: spec.channel ?? "",
+    username: !authMalformed && hasUser ? secret.username : (spec.username ?? ""),
+    password: !authMalformed && hasPassword ? secret.password : "",
+    token: authMalformed ? "" : (secret.token ?? ""),
+    headers,
+    proxy,
+    timeoutMs: spec.timeout ? durationMs(spec.timeout) : 15_000,
+    secret,
+    manifest,
+  };
+  if (address && secret.address !== undefined) secrets.push(address);
+
+  const notifier = notifierFor(spec.type);
+  if (!notifier) {
+    problems.push({ reason: "UnsupportedType", message: `provider type ${spec.type} is not implemented by this relay`, stalled: true });
+    return { problems, secrets };
+  }
+  for (const message of notifier.validate(settings)) {
+    const invalidUrl = /^(invalid|no) address/.test(message);
+    problems.push({ reason: invalidUrl ? "InvalidURL" : "ValidationFailed", message, stalled: invalidUrl });
+  }
+  return { settings, problems, secrets };
+}
+
+function secretMissing(namespace: string, name: string, field: string): ProviderProblem {
+  return {
+    reason: "SecretNotFound",
+    message: `failed to read secret ${namespace}/${name} (${field}): no Worker secret binding ${secretBindingName(namespace, name)}`,
+    stalled: false,
+  };
+}
+
+function parseHeaders(text: string): Record<string, string> {
+  const doc = parseYaml(text) as unknown;
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error("headers must be a YAML map of header names to values");
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc)) out[k] = String(v);
+  return out;
+}

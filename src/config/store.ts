@@ -1,0 +1,96 @@
+import { parseManifest, type AlertManifest, type ManifestKind, type ProviderManifest } from "../flux/manifests";
+import { RelayError } from "../lib/errors";
+
+/** A KV entry that could not be loaded: reported in status and /healthz, never fatal for the rest. */
+export interface InvalidEntry {
+  key: string;
+  kind: ManifestKind;
+  details: string[];
+}
+
+/** All Providers and Alerts as of one read of KV. */
+export interface ConfigSnapshot {
+  /** Keyed by `<namespace>/<name>`. */
+  providers: Map<string, ProviderManifest>;
+  alerts: AlertManifest[];
+  invalid: InvalidEntry[];
+  loadedAt: number;
+}
+
+export const PREFIX: Record<ManifestKind, string> = { Provider: "providers/", Alert: "alerts/" };
+
+/** KV key of a manifest: `providers/<ns>/<name>` or `alerts/<ns>/<name>` (contract). */
+export function configKey(kind: ManifestKind, namespace: string, name: string): string {
+  return `${PREFIX[kind]}${namespace}/${name}`;
+}
+
+let cached: { snapshot: ConfigSnapshot; expiresAt: number } | undefined;
+
+/**
+ * The configuration, read from KV at most once per `CONFIG_TTL_SECONDS` per isolate (0 = every
+ * call). Invalid manifests are collected in `invalid`; valid ones route as usual.
+ */
+export async function loadConfig(env: Env, now = Date.now()): Promise<ConfigSnapshot> {
+  if (cached && now < cached.expiresAt) return cached.snapshot;
+  const [providers, alerts] = await Promise.all([readAll(env.CONFIG, "Provider"), readAll(env.CONFIG, "Alert")]);
+  const snapshot: ConfigSnapshot = {
+    providers: new Map(providers.valid.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p as ProviderManifest])),
+    alerts: alerts.valid as AlertManifest[],
+    invalid: [...providers.invalid, ...alerts.invalid],
+    loadedAt: now,
+  };
+  cached = { snapshot, expiresAt: now + ttlSeconds(env) * 1000 };
+  return snapshot;
+}
+
+/** Forgets the isolate's snapshot so a write through the admin API takes effect at once here. */
+export function invalidateConfig(): void {
+  cached = undefined;
+}
+
+function ttlSeconds(env: Env): number {
+  const ttl = Number(env.CONFIG_TTL_SECONDS ?? 30);
+  return Number.isFinite(ttl) && ttl >= 0 ? ttl : 30;
+}
+
+async function readAll(kv: KVNamespace, kind: ManifestKind) {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix: PREFIX[kind], cursor });
+    keys.push(...page.keys.map((k) => k.name));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  const values = await Promise.all(keys.map((key) => kv.get(key)));
+  const valid: (ProviderManifest | AlertManifest)[] = [];
+  const invalid: InvalidEntry[] = [];
+  keys.forEach((key, i) => {
+    const result = parseStored(kind, key, values[i]);
+    if ("manifest" in result) valid.push(result.manifest);
+    else invalid.push(result);
+  });
+  return { valid, invalid };
+}
+
+/** Parses one stored value against its key (`<prefix><ns>/<name>`). */
+export function parseStored(kind: ManifestKind, key: string, value: string | null): { manifest: ProviderManifest | AlertManifest } | InvalidEntry {
+  const parts = key.slice(PREFIX[kind].length).split("/");
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    return { key, kind, details: [`key: must be ${PREFIX[kind]}<namespace>/<name>`] };
+  }
+  if (value === null) return { key, kind, details: ["(document): the key has no value"] };
+  try {
+    return { manifest: parseManifest(kind, value, { namespace: parts[0], name: parts[1] }) };
+  } catch (err) {
+    return { key, kind, details: err instanceof RelayError ? err.details : [String(err)] };
+  }
+}
+
+/** One Provider straight from KV (used by its Durable Object, which must see edits promptly). */
+export async function loadProvider(env: Env, namespace: string, name: string): Promise<{ manifest?: ProviderManifest; invalid?: InvalidEntry }> {
+  const key = configKey("Provider", namespace, name);
+  const value = await env.CONFIG.get(key);
+  if (value === null) return {};
+  const result = parseStored("Provider", key, value);
+  return "manifest" in result ? { manifest: result.manifest as ProviderManifest } : { invalid: result };
+}

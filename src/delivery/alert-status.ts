@@ -1,0 +1,37 @@
+import { alertConfigProblems } from "../flux/match";
+import type { AlertManifest } from "../flux/manifests";
+import type { ProviderRuntimeStatus } from "./provider-object";
+import type { Condition } from "./status";
+
+/**
+ * Conditions of an Alert (v1beta2-style, which v1beta3 dropped; users asked for them back in
+ * notification-controller#1371): Stalled for configuration only an edit fixes (invalid regexes,
+ * matchLabels sources the relay cannot evaluate, no sources), Ready=False when the provider is
+ * missing or not Ready, otherwise Ready=True. Routing never depends on these (v1beta3 semantics).
+ */
+export function alertConditions(input: {
+  alert: AlertManifest;
+  providerFound: boolean;
+  providerStatus?: ProviderRuntimeStatus;
+  dispatchFailures: { at: number; reason: string; message: string }[];
+}): { conditions: Omit<Condition, "lastTransitionTime">[]; observedGeneration: number } {
+  const { alert } = input;
+  const problems = alertConfigProblems(alert);
+  const providerName = `${alert.metadata.namespace}/${alert.spec.providerRef.name}`;
+  const conditions: Omit<Condition, "lastTransitionTime">[] = [];
+  const providerReady = input.providerStatus?.conditions.find((c) => c.type === "Ready");
+  if (problems.length > 0) {
+    const message = problems.map((p) => `${p.field ? `${p.field}: ` : ""}${p.message}`).join("; ");
+    conditions.push({ type: "Ready", status: "False", reason: problems[0].reason, message });
+    conditions.push({ type: "Stalled", status: "True", reason: problems[0].reason, message });
+  } else if (!input.providerFound) {
+    const message = `failed to get provider '${providerName}': not found`;
+    conditions.push({ type: "Ready", status: "False", reason: "Failed", message });
+    conditions.push({ type: "Reconciling", status: "True", reason: "ProgressingWithRetry", message });
+  } else if (providerReady && providerReady.status !== "True") {
+    conditions.push({ type: "Ready", status: "False", reason: "Failed", message: `provider ${providerName} is not ready: ${providerReady.message}` });
+  } else {
+    conditions.push({ type: "Ready", status: "True", reason: "Succeeded", message: "Initialized" });
+  }
+  return { conditions, observedGeneration: alert.metadata.generation ?? 1 };
+}

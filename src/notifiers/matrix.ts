@@ -1,0 +1,50 @@
+import { encodeFluxEvent } from "../flux/event";
+import { toHex } from "../lib/crypto";
+import { goJson } from "../lib/gojson";
+import { classifyResponse, httpUrlProblem } from "./classify";
+import { isError, jsonObject, metadataEntries, objName } from "./text";
+import type { Classification, Notifier, NotifyContext, OutboundRequest, ResponseSnapshot } from "./types";
+
+/**
+ * `matrix`: PUT an `m.text` message into a room. Homeserver rate limits are set by each
+ * server's operator, so there is no published pace.
+ */
+export const matrix: Notifier = {
+  type: "matrix",
+  validate(s) {
+    const problems = [httpUrlProblem(s.address)];
+    if (!s.channel) problems.push("no Matrix room: set spec.channel to the room id (!…:server)");
+    else if (!s.channel.startsWith("!")) problems.push("spec.channel must be a Matrix room id, which starts with '!' (room aliases cannot be used)");
+    if (!s.token) problems.push("no Matrix access token: set the token key in the Secret referenced by spec.secretRef");
+    return problems.filter((p) => p !== undefined);
+  },
+  format: formatMatrix,
+  classify: classifyMatrix,
+};
+
+async function formatMatrix({ event, settings }: NotifyContext): Promise<OutboundRequest> {
+  // The transaction id is the SHA-1 of the event's Go JSON, as in Flux: every retry and every
+  // redelivery of the same event reuses it, and the homeserver drops the duplicates.
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(encodeFluxEvent(event)));
+  const txnId = toHex(new Uint8Array(digest));
+  const lines = metadataEntries(event)
+    .map(([key, value]) => `- ${key}: ${value}\n`)
+    .join("");
+  const emoji = isError(event) ? "🚨" : "💫";
+  return {
+    method: "PUT",
+    // Concatenated without escaping, as Flux does: room ids are sent verbatim.
+    url: `${settings.address}/_matrix/client/r0/rooms/${settings.channel}/send/m.room.message/${txnId}`,
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
+    body: goJson({ body: `${emoji} ${objName(event)}\n${event.message}\n${lines}`, msgtype: "m.text" }),
+  };
+}
+
+/** M_LIMIT_EXCEEDED carries `retry_after_ms` in the body; a Retry-After header takes precedence. */
+function classifyMatrix(res: ResponseSnapshot): Classification {
+  const base = classifyResponse(res);
+  if (base.outcome !== "retry" || base.retryAfterMs !== undefined) return base;
+  const retryAfter = jsonObject(res.body)?.retry_after_ms;
+  if (typeof retryAfter !== "number" || !(retryAfter >= 0)) return base;
+  return { ...base, retryAfterMs: Math.ceil(retryAfter) };
+}

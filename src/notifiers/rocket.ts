@@ -1,0 +1,23 @@
+import { httpUrlProblem } from "./classify";
+import { slackBody } from "./slack";
+import { isError } from "./text";
+import type { Notifier } from "./types";
+
+/**
+ * `rocket`: the Slack payload to a Rocket.Chat incoming webhook. Unlike Slack and Discord, Flux
+ * does not fall back to the reporting controller when `spec.username` is empty. Rocket.Chat
+ * publishes no webhook rate limit, so there is no pace.
+ */
+export const rocket: Notifier = {
+  type: "rocket",
+  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  format({ event, settings }) {
+    const body = slackBody(event, {
+      channel: settings.channel,
+      username: settings.username,
+      fallback: "",
+      color: isError(event) ? "#FF0000" : "#0076D7",
+    });
+    return { method: "POST", url: settings.address, headers: { "Content-Type": "application/json" }, body };
+  },
+};

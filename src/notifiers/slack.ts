@@ -1,0 +1,81 @@
+import type { FluxEvent } from "../flux/event";
+import { goJson } from "../lib/gojson";
+import { httpUrlProblem, retryAfterMs } from "./classify";
+import { isError, jsonObject, metadataEntries, objName } from "./text";
+import type { Classification, Notifier, ResponseSnapshot } from "./types";
+
+/** The Web API method Flux recognises by exact address to check the `ok` field of its answers. */
+export const SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage";
+
+// Slack documents these chat.postMessage errors as transient; every other error needs a fix.
+const TRANSIENT_ERRORS = new Set(["ratelimited", "internal_error", "service_unavailable", "request_timeout"]);
+
+/** What differs between the three Slack-shaped payloads (slack, discord, rocket). */
+export interface SlackStyle {
+  channel: string;
+  username: string;
+  fallback: string;
+  color: string;
+}
+
+/** Flux's SlackPayload as Go encodes it: fields in struct order, `text` omitted, one attachment. */
+export function slackBody(event: FluxEvent, style: SlackStyle): string {
+  return goJson({
+    channel: style.channel,
+    username: style.username,
+    icon_url: "",
+    icon_emoji: "",
+    attachments: [
+      {
+        fallback: style.fallback,
+        color: style.color,
+        author_name: objName(event),
+        text: event.message,
+        mrkdwn_in: ["text"],
+        fields: metadataEntries(event).map(([title, value]) => ({ title, value, short: false })),
+      },
+    ],
+  });
+}
+
+/** `slack`: incoming webhook, or chat.postMessage with a bot token. */
+export const slack: Notifier = {
+  type: "slack",
+  validate(s) {
+    const problems = [httpUrlProblem(s.address)];
+    if (s.address === SLACK_POST_MESSAGE_URL) {
+      if (!s.token) problems.push("Slack chat.postMessage needs a bot token: set the token key in the Secret referenced by spec.secretRef");
+      if (!s.channel) problems.push("Slack chat.postMessage needs a channel: set spec.channel to the channel id or name");
+    }
+    return problems.filter((p) => p !== undefined);
+  },
+  format({ event, settings }) {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (settings.token) headers.Authorization = `Bearer ${settings.token}`;
+    const author = objName(event);
+    const body = slackBody(event, {
+      channel: settings.channel,
+      username: settings.username || event.reportingController,
+      fallback: `${author}: ${event.message.split("\n")[0]}`,
+      color: isError(event) ? "danger" : "good",
+    });
+    return { method: "POST", url: settings.address, headers, body };
+  },
+  classify: classifySlack,
+  // Slack rate limits: posting messages, 1 per second per channel (short bursts tolerated).
+  paceMs: () => 1000,
+};
+
+/**
+ * chat.postMessage answers 200 even on failure, with `{"ok":false,"error":"..."}`. Incoming
+ * webhooks answer plain text, so the check is safe for every Slack address.
+ */
+function classifySlack(res: ResponseSnapshot): Classification | undefined {
+  if (res.status < 200 || res.status >= 300) return undefined;
+  const answer = jsonObject(res.body);
+  if (answer?.ok !== false) return undefined;
+  const error = typeof answer.error === "string" ? answer.error.slice(0, 100) : "";
+  const reason = `Slack responded with error: ${error || "(none given)"}`;
+  if (TRANSIENT_ERRORS.has(error)) return { outcome: "retry", reason, retryAfterMs: retryAfterMs(res.headers) };
+  return { outcome: "permanent", reason };
+}

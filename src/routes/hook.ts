@@ -1,0 +1,65 @@
+import { Hono } from "hono";
+import { dispatchEvent } from "../delivery/dispatch";
+import { parseFluxEvent } from "../flux/event";
+import { BadRequestError, PayloadTooLargeError } from "../lib/errors";
+import { verifyIngress } from "../lib/ingress-auth";
+import { log } from "../lib/log";
+
+/** Flux's event server limit since v1.9.3: exactly 3 MiB is accepted, one byte more is 413. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const CLUSTER = /^[a-z0-9-]{1,63}$/;
+
+export const hook = new Hono<{ Bindings: Env }>();
+
+/**
+ * `POST /hook/:cluster` (design section 2): size cap, signature, Go-style decode, then the Flux
+ * pipeline. 202 only after every matching outbox stored the event.
+ */
+hook.post("/:cluster", async (c) => {
+  const started = Date.now();
+  const cluster = c.req.param("cluster");
+  if (!CLUSTER.test(cluster)) throw new BadRequestError("cluster: the path segment must match [a-z0-9-]{1,63}");
+  const body = await readCapped(c.req.raw, MAX_BODY_BYTES);
+  await verifyIngress(c.env.INGRESS_KEYS, cluster, c.req.raw.headers, body);
+  // Go keeps invalid UTF-8 as U+FFFD rather than refusing the event.
+  const event = parseFluxEvent(new TextDecoder().decode(body));
+  const result = await dispatchEvent(c.env, event, cluster);
+  log("info", "event received", {
+    cluster,
+    event: `${event.involvedObject.kind}/${event.involvedObject.namespace}/${event.involvedObject.name}`,
+    severity: event.severity,
+    reason: event.reason,
+    outcome: result.duplicate ? "duplicate" : result.accepted > 0 ? "accepted" : "no-delivery",
+    matchedAlerts: result.matchedAlerts,
+    skipped: result.skipped,
+    accepted: result.accepted,
+    durationMs: Date.now() - started,
+  });
+  return c.json({ accepted: result.accepted, duplicate: result.duplicate }, 202);
+});
+
+async function readCapped(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (declared > limit) throw new PayloadTooLargeError(limit);
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

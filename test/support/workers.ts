@@ -1,0 +1,73 @@
+import { env, exports } from "cloudflare:workers";
+import { inject } from "vitest";
+import { hmacHex } from "../../src/lib/crypto";
+import { CaptureBox } from "./capture-client";
+
+export const INGRESS_KEY = "test-ingress-key";
+export const ADMIN = { authorization: "Bearer test-admin-token" };
+export const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+/** A fresh capture box on the run's capture server. */
+export function captureBox(): CaptureBox {
+  return new CaptureBox(inject("captureUrl"));
+}
+
+/** Event E of event-routing-spec section 10, with overrides. */
+export function fixtureEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    involvedObject: { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", name: "apps", namespace: "flux-system" },
+    severity: "info",
+    reason: "ReconciliationSucceeded",
+    message: `Applied revision: main@sha1:${SHA}`,
+    metadata: { "kustomize.toolkit.fluxcd.io/revision": `main@sha1:${SHA}` },
+    reportingController: "kustomize-controller",
+    timestamp: "2026-01-15T10:20:30Z",
+    ...overrides,
+  };
+}
+
+/** POSTs a body to /hook/<cluster> signed like Flux's generic-hmac provider. */
+export async function sendSigned(body: unknown, opts: { cluster?: string; key?: string; alg?: "sha256" | "sha384" | "sha512"; headers?: Record<string, string> } = {}): Promise<Response> {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const alg = opts.alg ?? "sha256";
+  const names = { sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" } as const;
+  const signature = `${alg}=${await hmacHex(names[alg], opts.key ?? INGRESS_KEY, text)}`;
+  return exports.default.fetch(`http://relay/hook/${opts.cluster ?? "test"}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-signature": signature, ...opts.headers },
+    body: text,
+  });
+}
+
+/** Writes a Provider manifest (JSON) to KV as `providers/<ns>/<name>`. */
+export async function putProvider(name: string, spec: Record<string, unknown>, opts: { namespace?: string; metadata?: Record<string, unknown> } = {}): Promise<void> {
+  const namespace = opts.namespace ?? "flux-system";
+  await env.CONFIG.put(`providers/${namespace}/${name}`, JSON.stringify({
+    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Provider",
+    metadata: { name, namespace, ...opts.metadata },
+    spec,
+  }));
+}
+
+/** Writes an Alert manifest (JSON) to KV as `alerts/<ns>/<name>`. */
+export async function putAlert(name: string, spec: Record<string, unknown>, namespace = "flux-system"): Promise<void> {
+  await env.CONFIG.put(`alerts/${namespace}/${name}`, JSON.stringify({
+    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Alert",
+    metadata: { name, namespace },
+    spec: { eventSources: [{ kind: "Kustomization", name: "*" }], ...spec },
+  }));
+}
+
+/** Removes every Provider and Alert (storage is per test file, not per test). */
+export async function clearConfig(): Promise<void> {
+  for (const prefix of ["providers/", "alerts/"]) {
+    const { keys } = await env.CONFIG.list({ prefix });
+    await Promise.all(keys.map((k) => env.CONFIG.delete(k.name)));
+  }
+}
+
+export async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(`http://relay/api/v1${path}`, { ...init, headers: { ...ADMIN, ...(init.headers as Record<string, string>) } });
+}
