@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import type { FluxEvent } from "../../src/flux/event";
+import { goJson } from "../../src/lib/gojson";
+import { slack } from "../../src/notifiers/slack";
+import { isSkip, type NotifyContext, type OutboundRequest, type ProviderSettings } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
+import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+
+const vectors = loadVectors("slack");
+const [webhook, postMessage] = vectors;
+
+function context(event: Partial<FluxEvent> = {}, settings: Partial<ProviderSettings> = {}, v = webhook): NotifyContext {
+  return { event: { ...notifiedEvent(v), ...event }, settings: { ...vectorSettings(v), ...settings }, now: 0 };
+}
+
+async function request(ctx: NotifyContext): Promise<OutboundRequest> {
+  const req = await slack.format(ctx);
+  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
+  return req;
+}
+
+describe("slack vectors", () => {
+  for (const v of vectors) {
+    it(v.name, async () => {
+      const settings = vectorSettings(v);
+      expect(slack.validate(settings)).toEqual([]);
+      const req = await request({ event: notifiedEvent(v), settings, now: 0 });
+      expectVectorRequest(req, v);
+      // Fields come out in sorted key order, which is how the vectors list them.
+      expect(req.body).toBe(goJson(v.expect.body));
+    });
+  }
+});
+
+describe("slack payload", () => {
+  it("sends an info event without metadata with an empty fields array and no Authorization", async () => {
+    const req = await request(context({ metadata: {}, message: "Applied revision" }, { channel: "" }));
+    expect(req.headers).toEqual({ "Content-Type": "application/json" });
+    expect(req.body).toBe(
+      String.raw`{"channel":"","username":"kustomize-controller","icon_url":"","icon_emoji":"","attachments":[{"fallback":"kustomization/apps.flux-system: Applied revision","color":"good","author_name":"kustomization/apps.flux-system","text":"Applied revision","mrkdwn_in":["text"],"fields":[]}]}`,
+    );
+  });
+
+  it("uses the first line as fallback, escapes like Go and sorts metadata", async () => {
+    const req = await request(
+      context(
+        { severity: "error", message: "Apply failed\nDeployment/web <x> & y", metadata: { zeta: "last", alpha: "a&b", summary: "Prod" } },
+        { username: "flux" },
+      ),
+    );
+    expect(req.body).toBe(
+      String.raw`{"channel":"general","username":"flux","icon_url":"","icon_emoji":"","attachments":[{"fallback":"kustomization/apps.flux-system: Apply failed","color":"danger","author_name":"kustomization/apps.flux-system","text":"Apply failed\nDeployment/web \u003cx\u003e \u0026 y","mrkdwn_in":["text"],"fields":[{"title":"alpha","value":"a\u0026b","short":false},{"title":"summary","value":"Prod","short":false},{"title":"zeta","value":"last","short":false}]}]}`,
+    );
+  });
+
+  it("adds a Bearer token whenever one is set, also for webhooks", async () => {
+    const req = await request(context({}, { token: "xoxb-999" }));
+    expect(req.headers.Authorization).toBe("Bearer xoxb-999");
+  });
+});
+
+describe("slack settings", () => {
+  const settings = vectorSettings(webhook);
+  it("needs an absolute http(s) address", () => {
+    expect(slack.validate({ ...settings, address: "" })).toEqual(["no address: set spec.address or the Secret's address key"]);
+    expect(slack.validate({ ...settings, address: "hooks.slack.com/x" })).toEqual(["invalid address: not an absolute URL"]);
+  });
+  it("needs a token and a channel for chat.postMessage only", () => {
+    expect(slack.validate({ ...settings, token: "" })).toEqual([]);
+    const api = vectorSettings(postMessage);
+    expect(slack.validate({ ...api, token: "", channel: "" })).toEqual([
+      expect.stringMatching(/chat\.postMessage needs a bot token: set the token key/),
+      expect.stringMatching(/chat\.postMessage needs a channel: set spec\.channel/),
+    ]);
+  });
+});
+
+describe("slack responses", () => {
+  it("classifies statuses by the shared table", () => expectStatusTable(slack));
+
+  it("honours Retry-After on 429", () => {
+    expect(classifyWith(slack, response(429, "rate_limited", { "Retry-After": "30" }))).toMatchObject({ outcome: "retry", retryAfterMs: 30_000 });
+  });
+
+  it("treats chat.postMessage ok:false as a failure", () => {
+    expect(classifyWith(slack, response(200, '{"ok":false,"error":"channel_not_found"}'))).toEqual({
+      outcome: "permanent",
+      reason: "Slack responded with error: channel_not_found",
+    });
+    expect(classifyWith(slack, response(200, '{"ok":false}'))).toMatchObject({ outcome: "permanent" });
+  });
+
+  it("retries ok:false errors Slack documents as transient, honouring Retry-After", () => {
+    expect(classifyWith(slack, response(200, '{"ok":false,"error":"ratelimited"}', { "Retry-After": "3" }))).toEqual({
+      outcome: "retry",
+      reason: "Slack responded with error: ratelimited",
+      retryAfterMs: 3000,
+    });
+    expect(classifyWith(slack, response(200, '{"ok":false,"error":"service_unavailable"}'))).toMatchObject({ outcome: "retry" });
+  });
+
+  it("accepts webhook and API success bodies", () => {
+    expect(classifyWith(slack, response(200, "ok"))).toEqual({ outcome: "delivered" });
+    expect(classifyWith(slack, response(200, '{"ok":true,"channel":"C0123456","ts":"1.2"}'))).toEqual({ outcome: "delivered" });
+  });
+
+  it("paces one message per second", () => expect(slack.paceMs?.(vectorSettings(webhook))).toBe(1000));
+});
+
+describe("slack secrets", () => {
+  it("leaks neither the webhook address nor the bot token", async () => {
+    await expectLeaksNoSecret(slack, context(), [webhook.provider.address, "T000/B000/XXXX"]);
+    await expectLeaksNoSecret(slack, context({}, {}, postMessage), ["xoxb-123"]);
+  });
+});
