@@ -1,0 +1,43 @@
+const encoder = new TextEncoder();
+
+/** Standard padded base64 of bytes, or of a string's UTF-8 form. */
+export function base64(data: Uint8Array | string): string {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+/** The `Authorization` value of HTTP Basic authentication, as Go's `SetBasicAuth` builds it. */
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${base64(`${username}:${password}`)}`;
+}
+
+/**
+ * Splits credentials off an address the way Go's net/http treats them: userinfo never goes on the
+ * wire, and becomes Basic authentication when no Authorization header is set. Workers fetch
+ * refuses URLs with credentials, and the docs suggest `https://user:pass@host/...` addresses (for
+ * Alertmanager), so the notifiers that take a URL apply this. Addresses without userinfo are
+ * returned untouched, so they reach the destination byte for byte.
+ */
+export function splitUserinfo(address: string): { url: string; authorization?: string } {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    return { url: address };
+  }
+  if (!url.username && !url.password) return { url: address };
+  const authorization = basicAuth(decode(url.username), decode(url.password));
+  url.username = "";
+  url.password = "";
+  return { url: url.href, authorization };
+}
+
+function decode(component: string): string {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return component;
+  }
+}

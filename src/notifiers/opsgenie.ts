@@ -1,0 +1,33 @@
+import { goJson, sortedRecord } from "../lib/gojson";
+import { sha256Hex } from "../lib/crypto";
+import { httpUrlProblem } from "./classify";
+import { splitUserinfo } from "./http-auth";
+import type { Notifier, NotifyContext, OutboundRequest } from "./types";
+
+/**
+ * `opsgenie`: an Alert API v2 alert with `Authorization: GenieKey <token>`. The alias hashes the
+ * Provider UID, object and reason, so Opsgenie folds repeats of one failure into one alert per
+ * Provider (fluxcd/notification-controller#1292).
+ */
+export const opsgenie: Notifier = {
+  type: "opsgenie",
+  validate: (s) =>
+    [httpUrlProblem(s.address), s.token ? undefined : "no Opsgenie API key: set the token key in the Secret referenced by spec.secretRef"].filter(
+      (p) => p !== undefined,
+    ),
+  format: formatOpsgenie,
+};
+
+async function formatOpsgenie({ event, settings }: NotifyContext): Promise<OutboundRequest> {
+  const { kind, namespace, name } = event.involvedObject;
+  // Field order of Flux's OpsgenieAlert struct; `severity` overwrites a metadata key of that name.
+  const body = goJson({
+    message: `${kind}/${name}`,
+    alias: await sha256Hex(`${settings.uid}/${kind}/${namespace}/${name}/${event.reason}`),
+    description: event.message,
+    details: sortedRecord({ ...event.metadata, severity: event.severity }),
+  });
+  // The GenieKey header always wins over URL credentials, as in Go's net/http.
+  const { url } = splitUserinfo(settings.address);
+  return { method: "POST", url, headers: { "Content-Type": "application/json", Authorization: `GenieKey ${settings.token}` }, body };
+}

@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { opsgenie } from "../../src/notifiers/opsgenie";
+import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
+import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+
+const NOW = Date.parse("2026-01-15T10:20:30Z");
+const vectors = loadVectors("opsgenie");
+
+function context(v: Vector): NotifyContext {
+  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
+}
+
+async function request(ctx: NotifyContext): Promise<OutboundRequest> {
+  const req = await opsgenie.format(ctx);
+  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
+  return req;
+}
+
+describe("opsgenie vectors", () => {
+  for (const v of vectors) {
+    it(v.name, async () => {
+      const ctx = context(v);
+      expect(opsgenie.validate(ctx.settings)).toEqual([]);
+      expectVectorRequest(await request(ctx), v);
+    });
+  }
+});
+
+describe("opsgenie format", () => {
+  it("aliases by provider UID, object and reason (SHA-256 hex)", async () => {
+    const ctx = context(vectors[1]);
+    const { kind, namespace, name } = ctx.event.involvedObject;
+    const key = `${ctx.settings.uid}/${kind}/${namespace}/${name}/${ctx.event.reason}`;
+    const body = JSON.parse((await request(ctx)).body);
+    expect(body.alias).toBe(createHash("sha256").update(key).digest("hex"));
+    const otherProvider = JSON.parse((await request({ ...ctx, settings: { ...ctx.settings, uid: "another-uid" } })).body);
+    expect(otherProvider.alias).not.toBe(body.alias);
+  });
+
+  it("lets the event severity overwrite a metadata key named severity", async () => {
+    const ctx = context(vectors[1]);
+    ctx.event.metadata = { ...ctx.event.metadata, severity: "from-metadata" };
+    expect(JSON.parse((await request(ctx)).body).details.severity).toBe("error");
+  });
+
+  it("keeps URL credentials off the wire and the GenieKey header in charge", async () => {
+    const ctx = context(vectors[0]);
+    ctx.settings.address = "https://user:pass@api.eu.opsgenie.com/v2/alerts";
+    const req = await request(ctx);
+    expect(req.url).toBe("https://api.eu.opsgenie.com/v2/alerts");
+    expect(req.headers.Authorization).toBe("GenieKey genie-key");
+  });
+});
+
+describe("opsgenie settings", () => {
+  const base = vectorSettings(vectors[0]);
+  it("needs an API key", () => {
+    expect(opsgenie.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/^no Opsgenie API key: set the token key/)]);
+  });
+  it("needs an absolute http(s) address", () => {
+    expect(opsgenie.validate({ ...base, address: "" })).toEqual([expect.stringMatching(/^no address/)]);
+    expect(opsgenie.validate({ ...base, address: "api.opsgenie.com/v2/alerts" })).toEqual([expect.stringMatching(/^invalid address/)]);
+  });
+});
+
+describe("opsgenie responses", () => {
+  it("classifies by the shared table", () => expectStatusTable(opsgenie));
+  it("accepts 202 (Opsgenie processes alerts asynchronously)", () => {
+    expect(classifyWith(opsgenie, response(202, '{"result":"Request will be processed","requestId":"x"}')).outcome).toBe("delivered");
+  });
+  it("retries a 429 after its Retry-After", () => {
+    expect(classifyWith(opsgenie, response(429, "", { "Retry-After": "7" }))).toMatchObject({ outcome: "retry", retryAfterMs: 7000 });
+  });
+  it("leaks no secret", async () => {
+    const ctx = context(vectors[1]);
+    await expectLeaksNoSecret(opsgenie, ctx, [ctx.settings.token]);
+  });
+});
