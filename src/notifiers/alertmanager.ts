@@ -1,0 +1,53 @@
+import { goJson, sortedRecord } from "../lib/gojson";
+import { httpUrlProblem } from "./classify";
+import { GO_ZERO_TIME, eventTimeRFC3339, goTitle } from "./go-strings";
+import { basicAuth, splitUserinfo } from "./http-auth";
+import type { Notifier, NotifyContext, OutboundRequest } from "./types";
+
+/**
+ * `alertmanager`: one firing alert posted to the v2 alerts API. Labels are the metadata (minus
+ * `summary`, which becomes an annotation) overwritten by Flux's fixed labels; the Provider docs
+ * also list a `timestamp` label, but Flux's code sets none (the time is `startsAt`) and adds
+ * `reportingcontroller`, so the code is followed.
+ */
+export const alertmanager: Notifier = {
+  type: "alertmanager",
+  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  format: formatAlertmanager,
+};
+
+function formatAlertmanager({ event, settings }: NotifyContext): OutboundRequest {
+  const { kind, namespace, name } = event.involvedObject;
+  const { summary, ...metadata } = event.metadata;
+  const annotations: Record<string, string> = { message: event.message };
+  if (Object.hasOwn(event.metadata, "summary")) annotations.summary = summary;
+  const labels = {
+    ...metadata,
+    alertname: `Flux${kind}${goTitle(event.reason)}`,
+    severity: event.severity,
+    reason: event.reason,
+    kind,
+    name,
+    namespace,
+    reportingcontroller: event.reportingController,
+  };
+  const body = goJson([
+    {
+      status: "firing",
+      labels: sortedRecord(labels),
+      annotations: sortedRecord(annotations),
+      startsAt: eventTimeRFC3339(event),
+      // AlertManagerTime is a struct type, so `omitempty` never drops it: Go always sends the
+      // zero time, which Alertmanager reads as "unset" and replaces with its resolve_timeout.
+      endsAt: GO_ZERO_TIME,
+    },
+  ]);
+  const { url, authorization } = splitUserinfo(settings.address);
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  // Flux adds the Bearer header first and then calls SetBasicAuth, which replaces it: with both
+  // configured only Basic is sent. URL credentials apply only when neither is set (net/http).
+  if (settings.username && settings.password) headers.Authorization = basicAuth(settings.username, settings.password);
+  else if (settings.token) headers.Authorization = `Bearer ${settings.token}`;
+  else if (authorization) headers.Authorization = authorization;
+  return { method: "POST", url, headers, body };
+}
