@@ -88,7 +88,6 @@ export interface TestOutcome {
 const HISTORY_LIMIT = 1000;
 const DEAD_LETTER_LIMIT = 10_000;
 const DRAIN_BUDGET_MS = 20_000;
-const SETTINGS_TTL_MS = 5_000;
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -99,12 +98,16 @@ type Row = Record<string, SqlStorageValue>;
  */
 export class ProviderObject extends DurableObject<Env> {
   private policy: RetryPolicy;
+  /** How long resolved settings are reused: the same CONFIG_TTL_SECONDS bound as the ingress. */
+  private settingsTtlMs: number;
   private resolved?: { at: number; ref: ProviderRef; manifest?: ProviderManifest; provider?: ResolvedProvider; missing: boolean };
   private lastSentAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.policy = retryPolicy(env as unknown as Record<string, unknown>);
+    const ttl = Number(env.CONFIG_TTL_SECONDS ?? 30);
+    this.settingsTtlMs = (Number.isFinite(ttl) && ttl >= 0 ? ttl : 30) * 1000;
     this.ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
         id INTEGER PRIMARY KEY AUTOINCREMENT, ingress_id TEXT, payload TEXT NOT NULL,
@@ -213,7 +216,7 @@ export class ProviderObject extends DurableObject<Env> {
 
   /** The provider as configured now (KV + secrets), re-read at most every few seconds. */
   private async provider(ref: ProviderRef, now: number, fresh = false) {
-    if (fresh || !this.resolved || now - this.resolved.at > SETTINGS_TTL_MS) {
+    if (fresh || !this.resolved || now - this.resolved.at >= this.settingsTtlMs) {
       const loaded = await loadProvider(this.env, ref.namespace, ref.name);
       this.resolved = {
         at: now,
