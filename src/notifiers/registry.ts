@@ -10,10 +10,16 @@ import { rocket } from "./rocket";
 import { slack } from "./slack";
 import { telegram } from "./telegram";
 import { webex } from "./webex";
+import { azureDevOps } from "./azuredevops";
+import { bitbucket } from "./bitbucket";
+import { bitbucketServer } from "./bitbucketserver";
+import { gitea } from "./gitea";
+import { github } from "./github";
+import { gitlab } from "./gitlab";
 import type { Notifier } from "./types";
 
 /** Every implemented Provider type, keyed by `spec.type`. */
-const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram];
+const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram, github, gitlab, gitea, bitbucket, bitbucketServer, azureDevOps];
 
 const registry = new Map<ProviderType, Notifier>(notifiers.map((n) => [n.type, n]));
 

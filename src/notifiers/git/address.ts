@@ -47,7 +47,7 @@ function fromParts(scheme: string, host: string, path: string): GitAddress {
   return { origin: `${scheme}://${host}`, host, segments };
 }
 
-function decodeSegment(segment: string): string {
+export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -74,4 +74,18 @@ export function goPathEscape(value: string): string {
     out += /[A-Za-z0-9\-_.~$&+:=@]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
+}
+
+/** Runs each settings check and collects the FormatError messages, for Notifier.validate. */
+export function collectProblems(...checks: (() => unknown)[]): string[] {
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  return problems;
 }

@@ -1,0 +1,56 @@
+import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
+import { collectProblems, goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
+import { classifyRateLimit, goJsonBody } from "./git/http";
+import { prepareCommitStatus, rememberStatus } from "./git/status";
+
+/** `github`: `POST /repos/<owner>/<repo>/statuses/<sha>` as go-github v64 sends it. */
+export const github: Notifier = {
+  type: "github",
+  validate: (s) => collectProblems(() => gitHubToken(s), () => gitHubRepository(s)),
+  format: formatGitHub,
+  classify: (res) => classifyRateLimit(res),
+};
+
+function formatGitHub(ctx: NotifyContext): FormatResult {
+  const token = gitHubToken(ctx.settings);
+  const repo = gitHubRepository(ctx.settings);
+  const status = prepareCommitStatus(ctx, { info: "success", error: "failure", unknown: "can't convert to github state" });
+  if ("skip" in status) return status;
+  return {
+    method: "POST",
+    url: `${repo}/statuses/${status.sha}`,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      Accept: "application/vnd.github.v3+json",
+      "X-GitHub-Api-Version": "2022-11-28",
+      "Content-Type": "application/json",
+    },
+    // go-github encodes with SetEscapeHTML(false) and json.Encoder's trailing newline.
+    body: goJsonBody({ state: status.state, description: status.description, context: status.id }, { escapeHtml: false, newline: true }),
+    remember: rememberStatus(repo, status.sha, status.id, status.state, status.description),
+  };
+}
+
+/** `<api>/repos/<owner>/<repo>`: api.github.com for github.com, `<host>/api/v3` for GitHub Enterprise. */
+export function gitHubRepository(settings: ProviderSettings): string {
+  const address = parseGitAddress(settings.address);
+  const [owner, repo] = ownerAndRepo(address);
+  return `${gitHubApiBase(address.origin, address.host)}/repos/${goPathEscape(owner)}/${goPathEscape(repo)}`;
+}
+
+function gitHubApiBase(origin: string, host: string): string {
+  if (host === "github.com") return "https://api.github.com";
+  // go-github's WithEnterpriseURLs leaves `api.` hosts alone and appends /api/v3 to the rest.
+  return host.startsWith("api.") || host.includes(".api.") ? origin : `${origin}/api/v3`;
+}
+
+/** The token, falling back to the Secret's `password` as Flux does. GitHub App keys are not minted here. */
+export function gitHubToken(settings: ProviderSettings): string {
+  const token = settings.token || settings.password;
+  if (token) return token;
+  throw new FormatError(
+    settings.secret.githubAppID
+      ? "GitHub App authentication is not supported by the relay: set a token key (a PAT or installation token) in the Secret referenced by spec.secretRef"
+      : "github token or github app details must be specified: set the token key in the Secret referenced by spec.secretRef",
+  );
+}
