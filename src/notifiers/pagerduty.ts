@@ -1,0 +1,84 @@
+import type { FluxEvent } from "../flux/event";
+import { goJson, sortedRecord } from "../lib/gojson";
+import { classifyResponse, httpUrlProblem } from "./classify";
+import { eventTimeRFC3339, nameAndDescription } from "./go-strings";
+import type { Classification, FormatResult, Notifier, NotifyContext, OutboundRequest, ProviderSettings, ResponseSnapshot } from "./types";
+
+/**
+ * `pagerduty`: Events API v2. Errors trigger an incident keyed by the object's UID; any other
+ * severity resolves it ("just in case an existing incident is open"). `Progressing` is skipped.
+ * The routing (integration) key is `spec.channel`; only the scheme and host of the address are used.
+ */
+export const pagerduty: Notifier = {
+  type: "pagerduty",
+  validate: (s) =>
+    [
+      httpUrlProblem(s.address),
+      s.channel ? undefined : "no PagerDuty routing key: set spec.channel to the integration key of the service",
+    ].filter((p) => p !== undefined),
+  format: formatPagerDuty,
+  classify: classifyPagerDuty,
+  // PagerDuty accepts about 120 events per minute per integration key (landscape.md 5.3).
+  paceMs: () => 500,
+};
+
+function formatPagerDuty({ event, settings }: NotifyContext): FormatResult {
+  if (event.reason === "Progressing") return { skip: "pagerduty skips Progressing events (Flux reports only success or failure)" };
+  const { name, description } = nameAndDescription(event);
+  // go-pagerduty V2Event / V2Payload field order; empty optional fields are omitted as there.
+  const body: Record<string, unknown> = { routing_key: settings.channel, event_action: "resolve" };
+  if (event.involvedObject.uid) body.dedup_key = event.involvedObject.uid;
+  if (event.severity === "error") {
+    body.event_action = "trigger";
+    const payload: Record<string, unknown> = {
+      summary: `${description}: ${name}`,
+      source: `Flux ${event.reportingController}`,
+      severity: "error",
+      timestamp: eventTimeRFC3339(event),
+    };
+    if (event.involvedObject.name) payload.component = event.involvedObject.name;
+    if (event.involvedObject.kind) payload.group = event.involvedObject.kind;
+    payload.custom_details = customDetails(event);
+    body.payload = payload;
+  }
+  return post(settings, "/v2/enqueue", body);
+}
+
+/**
+ * The change event Flux sends after the resolve of an `info` event (`/v2/change/enqueue`), or
+ * undefined for other events. The Notifier interface carries one request per event, so the
+ * delivery pipeline has to send this one itself after the first succeeded, as Flux does.
+ */
+export function pagerDutyChangeEvent({ event, settings }: NotifyContext): OutboundRequest | undefined {
+  if (event.reason === "Progressing" || event.severity !== "info") return undefined;
+  const { name, description } = nameAndDescription(event);
+  // go-pagerduty v1.8.0 ChangeEventPayload order (summary first); `links` is omitempty and nil.
+  return post(settings, "/v2/change/enqueue", {
+    routing_key: settings.channel,
+    payload: {
+      summary: `${description}: ${name}`,
+      source: `Flux ${event.reportingController}`,
+      timestamp: eventTimeRFC3339(event),
+      custom_details: customDetails(event),
+    },
+  });
+}
+
+function customDetails(event: FluxEvent): Record<string, unknown> {
+  return { message: event.message, metadata: sortedRecord(event.metadata) };
+}
+
+function post(settings: ProviderSettings, path: string, body: unknown): OutboundRequest {
+  const { protocol, host } = new URL(settings.address);
+  return { method: "POST", url: `${protocol}//${host}${path}`, headers: { "Content-Type": "application/json" }, body: goJson(body) };
+}
+
+/**
+ * PagerDuty drops a throttled event (429) and advises retrying about 30 s later (landscape.md
+ * 5.3), so that is the wait when the response names none.
+ */
+function classifyPagerDuty(res: ResponseSnapshot): Classification | undefined {
+  const base = classifyResponse(res);
+  if (res.status !== 429 || base.outcome !== "retry" || base.retryAfterMs !== undefined) return undefined;
+  return { ...base, reason: `rate limited by PagerDuty: ${base.reason}`, retryAfterMs: 30_000 };
+}

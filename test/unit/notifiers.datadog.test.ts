@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { goJson } from "../../src/lib/gojson";
+import { datadog } from "../../src/notifiers/datadog";
+import { goToLower } from "../../src/notifiers/go-strings";
+import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
+import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+
+const NOW = Date.parse("2026-01-15T10:20:30Z");
+const vectors = loadVectors("datadog");
+
+function context(v: Vector): NotifyContext {
+  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
+}
+
+async function request(ctx: NotifyContext): Promise<OutboundRequest> {
+  const req = await datadog.format(ctx);
+  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
+  return req;
+}
+
+describe("datadog vectors", () => {
+  for (const v of vectors) {
+    it(v.name, async () => {
+      const ctx = context(v);
+      expect(datadog.validate(ctx.settings)).toEqual([]);
+      const req = await request(ctx);
+      expectVectorRequest(req, v);
+      // Metadata tags come from a Go map (random order); the relay sorts them by key.
+      expect(req.body).toBe(goJson(v.expect.body));
+    });
+  }
+});
+
+describe("datadog format", () => {
+  it("uses only the scheme and host of the address", async () => {
+    const ctx = context(vectors[0]);
+    ctx.settings.address = "https://api.us5.datadoghq.com:8443/some/path?x=1";
+    expect((await request(ctx)).url).toBe("https://api.us5.datadoghq.com:8443/api/v1/events");
+  });
+
+  it("lower-cases every tag code point by code point, as Go's strings.ToLower", async () => {
+    const ctx = context(vectors[1]);
+    ctx.event.metadata = { Cluster: "PROD-ΟΔΟΣ", İd: "X" };
+    const { tags } = JSON.parse((await request(ctx)).body);
+    expect(tags.slice(5)).toEqual(["cluster:prod-οδοσ", "id:x"]);
+    expect(goToLower("ΟΔΟΣ")).toBe("οδοσ");
+  });
+
+  it("sends info for every severity but error", async () => {
+    const ctx = context(vectors[0]);
+    ctx.event.severity = "trace";
+    expect(JSON.parse((await request(ctx)).body).alert_type).toBe("info");
+  });
+});
+
+describe("datadog settings", () => {
+  const base = vectorSettings(vectors[0]);
+  it("needs an API key", () => {
+    expect(datadog.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/^no Datadog API key: set the token key/)]);
+  });
+  it("needs an absolute http(s) address", () => {
+    expect(datadog.validate({ ...base, address: "api.datadoghq.eu" })).toEqual([expect.stringMatching(/^invalid address/)]);
+  });
+});
+
+describe("datadog responses", () => {
+  it("classifies by the shared table (202 is Datadog's success)", () => expectStatusTable(datadog));
+  it("waits X-RateLimit-Reset seconds on a 429 without Retry-After", () => {
+    expect(classifyWith(datadog, response(429, "", { "X-RateLimit-Reset": "12", "X-RateLimit-Period": "60" }))).toMatchObject({
+      outcome: "retry",
+      retryAfterMs: 12_000,
+    });
+    expect(classifyWith(datadog, response(429, "", { "Retry-After": "3", "X-RateLimit-Reset": "12" }))).toMatchObject({ retryAfterMs: 3000 });
+    expect(classifyWith(datadog, response(429))).toEqual(expect.objectContaining({ outcome: "retry", retryAfterMs: undefined }));
+  });
+  it("leaks no secret", async () => {
+    const ctx = context(vectors[1]);
+    await expectLeaksNoSecret(datadog, ctx, [ctx.settings.token]);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { nameAndDescription, splitCamelcase } from "../../src/notifiers/go-strings";
+import { pagerduty, pagerDutyChangeEvent } from "../../src/notifiers/pagerduty";
+import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
+import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+
+const NOW = Date.parse("2026-01-15T10:20:30Z");
+const vectors = loadVectors("pagerduty");
+
+function context(v: Vector): NotifyContext {
+  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
+}
+
+async function request(ctx: NotifyContext): Promise<OutboundRequest> {
+  const req = await pagerduty.format(ctx);
+  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
+  return req;
+}
+
+/**
+ * The vector's change event as Go encodes it. The vector lists `"links": null` and `source`
+ * before `summary`; go-pagerduty v1.8.0 change_events.go declares `Links []ChangeEventLink
+ * json:"links,omitempty"` (nil, so omitted) and ChangeEventPayload with Summary first.
+ */
+function goChangeEvent(expected: Vector["expect"]): Vector["expect"] {
+  const { routing_key, payload } = expected.body as { routing_key: string; payload: Record<string, unknown> };
+  const { summary, source, timestamp, custom_details } = payload;
+  return { ...expected, body: { routing_key, payload: { summary, source, timestamp, custom_details } } };
+}
+
+describe("pagerduty vectors", () => {
+  for (const v of vectors) {
+    it(v.name, async () => {
+      const ctx = context(v);
+      expect(pagerduty.validate(ctx.settings)).toEqual([]);
+      expectVectorRequest(await request(ctx), v);
+      const change = pagerDutyChangeEvent(ctx);
+      const additional = (v.additionalRequests ?? []) as Vector["expect"][];
+      expect(change ? [change] : []).toHaveLength(additional.length);
+      if (change) expectVectorRequest(change, { ...v, expect: goChangeEvent(additional[0]) });
+    });
+  }
+});
+
+describe("pagerduty format", () => {
+  it("skips Progressing events", async () => {
+    const ctx = context(vectors[1]);
+    ctx.event.reason = "Progressing";
+    expect(await pagerduty.format(ctx)).toEqual({ skip: expect.stringContaining("Progressing") });
+    expect(pagerDutyChangeEvent({ ...ctx, event: { ...ctx.event, severity: "info" } })).toBeUndefined();
+  });
+
+  it("resolves (without a change event) for trace events", async () => {
+    const ctx = context(vectors[0]);
+    ctx.event.severity = "trace";
+    expect(JSON.parse((await request(ctx)).body).event_action).toBe("resolve");
+    expect(pagerDutyChangeEvent(ctx)).toBeUndefined();
+  });
+
+  it("summarises as Flux's formatNameAndDescription", () => {
+    expect(splitCamelcase("PDFLoader")).toEqual(["PDF", "Loader"]);
+    expect(splitCamelcase("Upgrade2Failed")).toEqual(["Upgrade", "2", "Failed"]);
+    expect(splitCamelcase("dependency not-ready")).toEqual(["dependency", " ", "not", "-", "ready"]);
+    const ctx = context(vectors[1]);
+    expect(nameAndDescription({ ...ctx.event, reason: "ArtifactFailed" })).toEqual({ name: "kustomization/apps", description: "artifact failed" });
+  });
+
+  it("omits empty dedup key, component and group as go-pagerduty's omitempty does", async () => {
+    const ctx = context(vectors[1]);
+    ctx.event.involvedObject = { ...ctx.event.involvedObject, uid: "", name: "", kind: "" };
+    const body = JSON.parse((await request(ctx)).body);
+    expect(body).not.toHaveProperty("dedup_key");
+    expect(Object.keys(body.payload)).toEqual(["summary", "source", "severity", "timestamp", "custom_details"]);
+  });
+});
+
+describe("pagerduty settings and pacing", () => {
+  const base = vectorSettings(vectors[0]);
+  it("needs a routing key and an absolute http(s) address", () => {
+    expect(pagerduty.validate({ ...base, channel: "" })).toEqual([expect.stringMatching(/^no PagerDuty routing key: set spec.channel/)]);
+    expect(pagerduty.validate({ ...base, address: "events.pagerduty.com" })).toEqual([expect.stringMatching(/^invalid address/)]);
+  });
+  it("paces deliveries at PagerDuty's ~120 events per minute per integration key", () => {
+    expect(pagerduty.paceMs?.(base)).toBe(500);
+  });
+});
+
+describe("pagerduty responses", () => {
+  it("classifies by the shared table (202 is PagerDuty's success)", () => expectStatusTable(pagerduty));
+  it("waits 30 s after a 429 without Retry-After, as PagerDuty advises", () => {
+    expect(classifyWith(pagerduty, response(429, '{"status":"throttle event"}'))).toMatchObject({ outcome: "retry", retryAfterMs: 30_000 });
+    expect(classifyWith(pagerduty, response(429, "", { "Retry-After": "5" }))).toMatchObject({ outcome: "retry", retryAfterMs: 5000 });
+  });
+  it("treats an invalid event (400) as permanent", () => {
+    expect(classifyWith(pagerduty, response(400, '{"status":"invalid event","message":"Event object is invalid"}')).outcome).toBe("permanent");
+  });
+  it("leaks no secret", async () => {
+    const ctx = context(vectors[1]);
+    await expectLeaksNoSecret(pagerduty, ctx, [ctx.settings.channel]);
+  });
+});
