@@ -62,11 +62,11 @@ function matchesSources(event: FluxEvent, alert: AlertManifest, problems: AlertP
 function listMatches(list: "inclusion" | "exclusion", patterns: string[], message: string, problems: AlertProblem[]): boolean {
   for (const [i, pattern] of patterns.entries()) {
     const compiled = compile(pattern);
-    if (!isInvalid(compiled)) {
-      if (matches(compiled, message)) return true;
-      continue;
+    if (isInvalid(compiled)) {
+      problems.push({ reason: "InvalidConfig", message: `failed to compile ${list} regex: ${pattern}`, field: `spec.${list}List[${i}]` });
+    } else if (matches(compiled, message)) {
+      return true;
     }
-    problems.push({ reason: "InvalidConfig", message: `failed to compile ${list} regex: ${pattern}`, field: `spec.${list}List[${i}]` });
   }
   return false;
 }

@@ -109,7 +109,7 @@ export function combineMetadata(event: FluxEvent, alert: AlertManifest, cluster?
       if (key.startsWith(eventGroupPrefix)) put(key.slice(eventGroupPrefix.length), value, METADATA_SOURCES.annotations);
     }
   }
-  for (const [key, value] of Object.entries(alert.spec.eventMetadata ?? {})) put(key, value, METADATA_SOURCES.eventMetadata);
+  for (const [key, value] of Object.entries(alert.spec.eventMetadata)) put(key, value, METADATA_SOURCES.eventMetadata);
   if (alert.spec.summary) put("summary", alert.spec.summary, METADATA_SOURCES.summary);
   if (forwarded) {
     for (const [key, value] of Object.entries(event.metadata)) put(key, value, METADATA_SOURCES.forwarded);

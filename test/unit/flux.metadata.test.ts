@@ -126,6 +126,24 @@ describe("metadataValue", () => {
   });
 });
 
+describe("ingestion to delivery (clean, remove token, combine): delivered metadata of spec section 10", () => {
+  const delivered = (metadata: Record<string, string>, spec: Record<string, unknown> = {}) =>
+    combineMetadata(removeToken(cleanMetadata(eventE({ metadata }))), alertA(spec)).event.metadata;
+
+  it.each<[string, Record<string, string>, Record<string, unknown>, Record<string, string>]>([
+    ["1", {}, {}, { revision: REV }],
+    ["32", { [`${KS_GROUP}/token`]: "t1" }, {}, { revision: REV }],
+    ["36", { foo: "bar", "source.toolkit.fluxcd.io/x": "y" }, {}, { revision: REV }],
+    ["37", { [`${KS_GROUP}/digest`]: "sha256:1" }, {}, { revision: REV }],
+    ["38", { [`${EG}/env`]: "dev" }, { eventMetadata: { env: "prod", revision: "x" } }, { env: "prod", revision: REV }],
+    ["39", { [`${EG}/summary`]: "O" }, { summary: "S", eventMetadata: { summary: "M" } }, { summary: "S", revision: REV }],
+    ["40", { [`${KS_GROUP}/summary`]: "C" }, { summary: "S" }, { summary: "C", revision: REV }],
+    ["42", { [`${KS_GROUP}/commit_status`]: "update" }, {}, { revision: REV, commit_status: "update" }],
+  ])("case %s", (_case, metadata, spec, expected) => {
+    expect(delivered(metadata, spec)).toEqual(expected);
+  });
+});
+
 describe("combineMetadata (spec 2.8)", () => {
   const combine = (event: FluxEvent, spec: Record<string, unknown> = {}, cluster?: string) => combineMetadata(event, alertA(spec), cluster);
 
