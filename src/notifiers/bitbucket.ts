@@ -40,7 +40,7 @@ export function bitbucketRepository(settings: ProviderSettings): string {
 
 /** HTTP Basic from a `<username>:<app-password>` token (exactly one colon, as Flux splits it). */
 export function bitbucketCredentials(settings: ProviderSettings): string {
-  if (!settings.token) throw new FormatError("bitbucket token cannot be empty: set the token key to <username>:<app-password>");
+  if (!settings.token) throw new FormatError("bitbucket token cannot be empty: set the token key to <user>:<password> (an app password or API token)");
   const parts = settings.token.split(":");
   if (parts.length !== 2) throw new FormatError("invalid token format, expected to be <user>:<password>");
   return basicAuth(parts[0], parts[1]);

@@ -62,7 +62,7 @@ describe.each(cases)("%s vectors", (type, notifier) => {
       const ctx = context(v);
       expect(notifier.validate(ctx.settings)).toEqual([]);
       const result = await notifier.format(ctx);
-      if (v.expect.noRequest) {
+      if ((v.expect as { noRequest?: boolean }).noRequest) {
         expect(isSkip(result)).toBe(true);
         return;
       }
