@@ -16,10 +16,18 @@ import { bitbucketServer } from "./bitbucketserver";
 import { gitea } from "./gitea";
 import { github } from "./github";
 import { gitlab } from "./gitlab";
+import { alertmanager } from "./alertmanager";
+import { azureEventHub } from "./azureeventhub";
+import { datadog } from "./datadog";
+import { githubDispatch } from "./githubdispatch";
+import { grafana } from "./grafana";
+import { opsgenie } from "./opsgenie";
+import { pagerduty } from "./pagerduty";
+import { sentry } from "./sentry";
 import type { Notifier } from "./types";
 
 /** Every implemented Provider type, keyed by `spec.type`. */
-const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram, github, gitlab, gitea, bitbucket, bitbucketServer, azureDevOps];
+const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram, github, gitlab, gitea, bitbucket, bitbucketServer, azureDevOps, sentry, opsgenie, alertmanager, grafana, githubDispatch, azureEventHub, pagerduty, datadog];
 
 const registry = new Map<ProviderType, Notifier>(notifiers.map((n) => [n.type, n]));
 
