@@ -58,7 +58,7 @@ describe("githubdispatch settings", () => {
     expect(githubDispatch.validate({ ...base, address: "" })).toEqual([expect.stringMatching(/^no address/)]);
   });
   it("needs a token, falling back to the password as Flux does", async () => {
-    expect(githubDispatch.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/^no GitHub token/)]);
+    expect(githubDispatch.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/^github token or github app details must be specified: set the token key/)]);
     const settings = { ...base, token: "", username: "git", password: "ghp_from_password" };
     expect(githubDispatch.validate(settings)).toEqual([]);
     const req = await request({ ...context(vectors[0]), settings });
