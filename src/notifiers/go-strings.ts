@@ -41,39 +41,6 @@ export function goTitle(s: string): string {
   return out;
 }
 
-const LOWER = /\p{Ll}/u;
-const UPPER = /\p{Lu}/u;
-const DIGIT = /\p{Nd}/u;
-
-/**
- * Flux's splitCamelcase: runs of lower-case, upper-case, digit and other code points, with the
- * last capital of an upper-case run moved to a following lower-case run (`PDFLoader` -> `PDF`,
- * `Loader`).
- */
-export function splitCamelcase(src: string): string[] {
-  const runs: string[][] = [];
-  let lastClass = 0;
-  for (const ch of src) {
-    const cls = LOWER.test(ch) ? 1 : UPPER.test(ch) ? 2 : DIGIT.test(ch) ? 3 : 4;
-    if (cls === lastClass) runs[runs.length - 1].push(ch);
-    else runs.push([ch]);
-    lastClass = cls;
-  }
-  for (let i = 0; i < runs.length - 1; i++) {
-    if (UPPER.test(runs[i][0]) && LOWER.test(runs[i + 1][0])) runs[i + 1].unshift(runs[i].pop() as string);
-  }
-  return runs.filter((r) => r.length > 0).map((r) => r.join(""));
-}
-
-/**
- * Flux's formatNameAndDescription (providers-wire.md 1.9): `kustomization/apps` and the reason
- * split at camel-case boundaries, lower-cased (`health check failed`).
- */
-export function nameAndDescription(event: FluxEvent): { name: string; description: string } {
-  const { kind, name } = event.involvedObject;
-  return { name: goToLower(`${kind}/${name}`), description: goToLower(splitCamelcase(event.reason).join(" ")) };
-}
-
 /** The Go zero time as RFC 3339, what Flux formats when an event carries no timestamp. */
 export const GO_ZERO_TIME = "0001-01-01T00:00:00Z";
 

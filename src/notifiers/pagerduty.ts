@@ -1,7 +1,8 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson, sortedRecord } from "../lib/gojson";
 import { classifyResponse, httpUrlProblem } from "./classify";
-import { eventTimeRFC3339, nameAndDescription } from "./go-strings";
+import { describeReason, statusName } from "./git/status";
+import { eventTimeRFC3339 } from "./go-strings";
 import type { Classification, FormatResult, Notifier, NotifyContext, OutboundRequest, ProviderSettings, ResponseSnapshot } from "./types";
 
 /**
@@ -24,14 +25,13 @@ export const pagerduty: Notifier = {
 
 function formatPagerDuty({ event, settings }: NotifyContext): FormatResult {
   if (event.reason === "Progressing") return { skip: "pagerduty skips Progressing events (Flux reports only success or failure)" };
-  const { name, description } = nameAndDescription(event);
   // go-pagerduty V2Event / V2Payload field order; empty optional fields are omitted as there.
   const body: Record<string, unknown> = { routing_key: settings.channel, event_action: "resolve" };
   if (event.involvedObject.uid) body.dedup_key = event.involvedObject.uid;
   if (event.severity === "error") {
     body.event_action = "trigger";
     const payload: Record<string, unknown> = {
-      summary: `${description}: ${name}`,
+      summary: summary(event),
       source: `Flux ${event.reportingController}`,
       severity: "error",
       timestamp: eventTimeRFC3339(event),
@@ -51,17 +51,21 @@ function formatPagerDuty({ event, settings }: NotifyContext): FormatResult {
  */
 export function pagerDutyChangeEvent({ event, settings }: NotifyContext): OutboundRequest | undefined {
   if (event.reason === "Progressing" || event.severity !== "info") return undefined;
-  const { name, description } = nameAndDescription(event);
   // go-pagerduty v1.8.0 ChangeEventPayload order (summary first); `links` is omitempty and nil.
   return post(settings, "/v2/change/enqueue", {
     routing_key: settings.channel,
     payload: {
-      summary: `${description}: ${name}`,
+      summary: summary(event),
       source: `Flux ${event.reportingController}`,
       timestamp: eventTimeRFC3339(event),
       custom_details: customDetails(event),
     },
   });
+}
+
+/** Flux's `<description>: <name>` from formatNameAndDescription: `health check failed: kustomization/apps`. */
+function summary(event: FluxEvent): string {
+  return `${describeReason(event.reason)}: ${statusName(event)}`;
 }
 
 function customDetails(event: FluxEvent): Record<string, unknown> {

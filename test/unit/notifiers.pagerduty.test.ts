@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { nameAndDescription, splitCamelcase } from "../../src/notifiers/go-strings";
 import { pagerduty, pagerDutyChangeEvent } from "../../src/notifiers/pagerduty";
 import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
@@ -58,12 +57,10 @@ describe("pagerduty format", () => {
     expect(pagerDutyChangeEvent(ctx)).toBeUndefined();
   });
 
-  it("summarises as Flux's formatNameAndDescription", () => {
-    expect(splitCamelcase("PDFLoader")).toEqual(["PDF", "Loader"]);
-    expect(splitCamelcase("Upgrade2Failed")).toEqual(["Upgrade", "2", "Failed"]);
-    expect(splitCamelcase("dependency not-ready")).toEqual(["dependency", " ", "not", "-", "ready"]);
+  it("summarises as Flux's formatNameAndDescription", async () => {
     const ctx = context(vectors[1]);
-    expect(nameAndDescription({ ...ctx.event, reason: "ArtifactFailed" })).toEqual({ name: "kustomization/apps", description: "artifact failed" });
+    ctx.event.reason = "PDFLoader2Failed";
+    expect(JSON.parse((await request(ctx)).body).payload.summary).toBe("pdf loader 2 failed: kustomization/apps");
   });
 
   it("omits empty dedup key, component and group as go-pagerduty's omitempty does", async () => {
