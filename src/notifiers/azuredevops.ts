@@ -12,7 +12,8 @@ export const azureDevOps: Notifier = {
   type: "azuredevops",
   validate: (s) => collectProblems(() => azureDevOpsAuthorization(s), () => azureDevOpsRepository(s)),
   format: formatAzureDevOps,
-  // A bad PAT without X-TFS-FedAuthRedirect gets a 203 sign-in page; keep that from counting as sent.
+  // Azure DevOps answers a rejected PAT with a 203 sign-in page wherever the redirect suppression
+  // does not apply; that must not count as sent.
   classify: (res) => (res.status === 203 ? { outcome: "permanent", reason: "HTTP 203: Azure DevOps answered with a sign-in page (PAT rejected)" } : undefined),
 };
 

@@ -1,5 +1,4 @@
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
-import { classifyResponse } from "./classify";
 import { collectProblems, decodeSegment, goPathEscape } from "./git/address";
 import { basicAuth, goJsonBody, sha1Hex } from "./git/http";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
@@ -10,7 +9,7 @@ export const bitbucketServer: Notifier = {
   validate: (s) => collectProblems(() => bitbucketServerAuthorization(s), () => bitbucketServerRepository(s)),
   format: formatBitbucketServer,
   // Flux's Bitbucket Server client counts every status up to 399 as success.
-  classify: (res) => (res.status >= 300 && res.status <= 399 ? { outcome: "delivered" } : classifyResponse(res)),
+  classify: (res) => (res.status >= 300 && res.status <= 399 ? { outcome: "delivered" } : undefined),
 };
 
 async function formatBitbucketServer(ctx: NotifyContext): Promise<FormatResult> {

@@ -196,8 +196,6 @@ describe("bitbucket", () => {
 });
 
 describe("bitbucketserver", () => {
-  const builds = (base: string) => `${base}/commits/${SHA}/builds`;
-
   it.each([
     ["https://bitbucket.example.com:7990/context/scm/PROJ/podinfo.git", "https://bitbucket.example.com:7990/context/rest/api/latest/projects/PROJ/repos/podinfo"],
     ["https://bitbucket.example.com/scm/PROJ/podinfo.git", "https://bitbucket.example.com/rest/api/latest/projects/PROJ/repos/podinfo"],
@@ -206,7 +204,7 @@ describe("bitbucketserver", () => {
     ["https://bitbucket.example.com/bb/projects/PROJ/repos/podinfo", "https://bitbucket.example.com/bb/rest/api/latest/projects/PROJ/repos/podinfo"],
     ["http://bitbucket.internal:7990/scm/~jdoe/podinfo.git", "http://bitbucket.internal:7990/rest/api/latest/projects/~jdoe/repos/podinfo"],
   ])("%s", async (address, repo) => {
-    expect(await urlFor(bitbucketServer, "bitbucketserver", address)).toBe(builds(`${repo}/commits`.replace(/\/commits$/, "")));
+    expect(await urlFor(bitbucketServer, "bitbucketserver", address)).toBe(`${repo}/commits/${SHA}/builds`);
   });
 
   it.each([
@@ -250,8 +248,6 @@ describe("bitbucketserver", () => {
 });
 
 describe("azuredevops", () => {
-  const statuses = (repo: string) => `${repo}/commits/${SHA}/statuses`;
-
   it.each([
     ["https://dev.azure.com/myorg/myproject/_git/podinfo", "https://dev.azure.com/myorg/myproject/_apis/git/repositories/podinfo"],
     ["https://myorg@dev.azure.com/myorg/myproject/_git/podinfo", "https://dev.azure.com/myorg/myproject/_apis/git/repositories/podinfo"],
@@ -262,7 +258,7 @@ describe("azuredevops", () => {
     ["git@ssh.dev.azure.com:v3/myorg/myproject/podinfo", "https://dev.azure.com/myorg/myproject/_apis/git/repositories/podinfo"],
     ["myorg@vs-ssh.visualstudio.com:v3/myorg/myproject/podinfo", "https://myorg.visualstudio.com/myproject/_apis/git/repositories/podinfo"],
   ])("%s", async (address, repo) => {
-    expect(await urlFor(azureDevOps, "azuredevops", address)).toBe(statuses(repo));
+    expect(await urlFor(azureDevOps, "azuredevops", address)).toBe(`${repo}/commits/${SHA}/statuses`);
   });
 
   it.each(["https://dev.azure.com/myorg/myproject", "https://dev.azure.com/myorg/myproject/podinfo"])("refuses %s", (address) => {

@@ -16,7 +16,7 @@ const SSH_SCHEMES = new Set(["ssh:", "git+ssh:", "git:"]);
 // The scp-like form accepted by chainguard-dev/git-urls (`git@host:owner/repo.git`).
 const SCP = /^(?:[a-zA-Z0-9\-._~]+@)?([a-zA-Z0-9._-]+):([a-zA-Z0-9./_-]+)$/;
 
-export const EXPECTED_FORMS = "https://<host>/<owner>/<repo>, ssh://git@<host>/<owner>/<repo>.git or git@<host>:<owner>/<repo>.git";
+const EXPECTED_FORMS = "https://<host>/<owner>/<repo>, ssh://git@<host>/<owner>/<repo>.git or git@<host>:<owner>/<repo>.git";
 
 /**
  * Parses a git remote the way Flux's parseGitAddress does (https, ssh:// and scp-like forms;
