@@ -46,8 +46,9 @@ function formatPagerDuty({ event, settings }: NotifyContext): FormatResult {
 
 /**
  * The change event Flux sends after the resolve of an `info` event (`/v2/change/enqueue`), or
- * undefined for other events. The Notifier interface carries one request per event, so the
- * delivery pipeline has to send this one itself after the first succeeded, as Flux does.
+ * undefined for other events. The Notifier interface carries one request per event, so this is
+ * for the delivery pipeline to send once the first succeeded, as Flux does; until it does, the
+ * relay only resolves on info events.
  */
 export function pagerDutyChangeEvent({ event, settings }: NotifyContext): OutboundRequest | undefined {
   if (event.reason === "Progressing" || event.severity !== "info") return undefined;
