@@ -68,6 +68,27 @@ const objectReference = z
   .nullish()
   .transform((v) => v ?? Object.fromEntries(OBJECT_FIELDS.map((f) => [f, ""])));
 
+/**
+ * Go's map[string]string: null or absent is empty, every value must be a string. Built with
+ * defineProperty because a `__proto__` key is an ordinary key in Go (zod's record drops it).
+ */
+function stringMap(value: unknown, ctx: z.RefinementCtx): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value === null || value === undefined) return out;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    ctx.addIssue({ code: "custom", message: "must be an object of strings" });
+    return z.NEVER;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== "string") {
+      ctx.addIssue({ code: "custom", path: [key], message: `must be a string, got ${v === null ? "null" : typeof v}` });
+      continue;
+    }
+    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** zod schema of the Flux event as it arrives (after Go-style case-insensitive key folding). */
 export const fluxEventSchema = z.object({
   involvedObject: objectReference,
@@ -75,10 +96,7 @@ export const fluxEventSchema = z.object({
   timestamp,
   message: goString,
   reason: goString,
-  metadata: z
-    .record(z.string(), z.string())
-    .nullish()
-    .transform((v) => v ?? {}),
+  metadata: z.unknown().optional().transform(stringMap),
   reportingController: goString,
   reportingInstance: goString,
 });
@@ -121,11 +139,13 @@ function foldKeys(obj: object, fields: readonly string[]): Record<string, unknow
   return out;
 }
 
-/** The API group of the involved object (`kustomize.toolkit.fluxcd.io`), empty for core/invalid. */
+/**
+ * The API group of the involved object (`kustomize.toolkit.fluxcd.io`): empty for a core
+ * `v1`, and for anything Go's schema.ParseGroupVersion refuses (more than one `/`).
+ */
 export function objectGroup(event: Pick<FluxEvent, "involvedObject">): string {
-  const apiVersion = event.involvedObject.apiVersion;
-  const slash = apiVersion.indexOf("/");
-  return slash > 0 ? apiVersion.slice(0, slash) : "";
+  const parts = event.involvedObject.apiVersion.split("/");
+  return parts.length === 2 ? parts[0] : "";
 }
 
 /** The event as Go's encoding/json writes it: Flux's generic webhook body, byte for byte. */

@@ -15,7 +15,10 @@ function escapeChar(ch: string): string {
 /** A copy of a string map with its keys in Go's map-marshalling order (sorted bytewise). */
 export function sortedRecord(record: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of Object.keys(record).sort(compareBytes)) out[key] = record[key];
+  // defineProperty: a `__proto__` key is data in Go and must not set the prototype here.
+  for (const key of Object.keys(record).sort(compareBytes)) {
+    Object.defineProperty(out, key, { value: record[key], enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
