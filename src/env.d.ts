@@ -1,10 +1,7 @@
-// Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here.
-// SECRET__<NS>__<NAME> bindings are read dynamically by name (src/config/secrets.ts).
+// Optional tuning vars that wrangler.toml does not set (so `wrangler types` cannot see them).
+// Secrets come from .dev.vars.example through `npm run types`; SECRET__<NS>__<NAME> bindings
+// are read dynamically by name (src/config/secrets.ts).
 interface Env {
-  /** One key, or JSON {"<cluster>": "key" | ["key", "next-key"], "*": ...}. */
-  INGRESS_KEYS?: string;
-  /** Bearer token of /api/*, /metrics and the status page. */
-  ADMIN_TOKEN?: string;
   RETRY_MIN_SECONDS?: string;
   RETRY_MAX_SECONDS?: string;
   MAX_MESSAGE_AGE_SECONDS?: string;
