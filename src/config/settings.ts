@@ -1,5 +1,5 @@
 import { parse as parseYaml } from "yaml";
-import { durationMs, type ProviderManifest } from "../flux/manifests";
+import { durationMs, MIN_INTERVAL_ANNOTATION, type ProviderManifest } from "../flux/manifests";
 import { notifierFor } from "../notifiers/registry";
 import type { ProviderSettings } from "../notifiers/types";
 import { readSecret, secretBindingName, SecretFormatError } from "./secrets";
@@ -19,6 +19,8 @@ export interface ResolvedProvider {
   problems: ProviderProblem[];
   /** Every secret value involved, for redaction of logs, errors and status. */
   secrets: string[];
+  /** Least milliseconds between two deliveries: the min-interval annotation, else the type's pace. */
+  paceMs?: number;
 }
 
 const MAX_ADDRESS = 2048;
@@ -103,7 +105,9 @@ export function resolveProvider(manifest: ProviderManifest, env: object): Resolv
     const invalidUrl = /^(invalid|no) address/.test(message);
     problems.push({ reason: invalidUrl ? "InvalidURL" : "ValidationFailed", message, stalled: invalidUrl });
   }
-  return { settings, problems, secrets };
+  const minInterval = metadata.annotations?.[MIN_INTERVAL_ANNOTATION];
+  const paceMs = minInterval !== undefined ? durationMs(minInterval) : (notifier.paceMs?.(settings) ?? 0);
+  return { settings, problems, secrets, paceMs };
 }
 
 function secretMissing(namespace: string, name: string, field: string): ProviderProblem {

@@ -208,7 +208,7 @@ export class ProviderObject extends DurableObject<Env> {
       if (head.due_at > now) return this.armAt(head.due_at);
       if (now - started > DRAIN_BUDGET_MS) return this.armAt(now);
       const provider = await this.provider(ref, now);
-      const pace = provider.provider?.settings ? (notifierFor(provider.provider.settings.type)?.paceMs?.(provider.provider.settings) ?? 0) : 0;
+      const pace = provider.provider?.paceMs ?? 0;
       if (pace > 0 && now < this.lastSentAt + pace) return this.armAt(this.lastSentAt + pace);
       await this.deliverHead(head, provider);
     }

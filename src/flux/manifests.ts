@@ -29,6 +29,15 @@ export const EVENT_SOURCE_KINDS = [
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const duration = (units: string) => new RegExp(`^([0-9]+(\\.[0-9]+)?(${units}))+$`);
 
+/**
+ * Provider annotation: the least time between two deliveries of this provider, replacing its
+ * type's published pace (a Slack Enterprise grid allows more, a webhook shared by several relays less).
+ */
+export const MIN_INTERVAL_ANNOTATION = "flux-relay.fluxcd.io/min-interval";
+// One delivery an hour already dead-letters most of a busy queue at the 24 h maximum age; a
+// longer value is far more likely a slip (`10h` for `10s`) than a wish.
+const MAX_MIN_INTERVAL_MS = 3_600_000;
+
 const metadataSchema = z.object({
   name: z.string().min(1).max(253).regex(DNS_NAME, "must be a lower-case RFC 1123 name"),
   namespace: z.string().min(1).max(63).regex(DNS_NAME, "must be a lower-case RFC 1123 name").optional(),
@@ -68,6 +77,14 @@ export const providerManifestSchema = z.object({
       code: "custom",
       path: ["spec", "commitStatusExpr"],
       message: `spec.commitStatusExpr is only supported for the ${COMMIT_STATUS_TYPES.join(", ")} provider types`,
+    });
+  }
+  const minInterval = p.metadata.annotations?.[MIN_INTERVAL_ANNOTATION];
+  if (minInterval !== undefined && (!duration("ms|s|m|h").test(minInterval) || durationMs(minInterval) > MAX_MIN_INTERVAL_MS)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["metadata", "annotations", MIN_INTERVAL_ANNOTATION],
+      message: `must be a duration from 0s to 1h such as 1s or 250ms (units ms, s, m, h), got ${JSON.stringify(minInterval)}`,
     });
   }
   if (p.apiVersion.endsWith("/v1beta2")) {
