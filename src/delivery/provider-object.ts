@@ -6,8 +6,8 @@ import type { AlertManifest, ProviderManifest } from "../flux/manifests";
 import { log } from "../lib/log";
 import { redact } from "../lib/redact";
 import { notifierFor } from "../notifiers/registry";
-import { sendRequest } from "../notifiers/transport";
-import { FormatError, isSkip, type Classification } from "../notifiers/types";
+import { runExchange, sendRequest } from "../notifiers/transport";
+import { FormatError, hasExchange, isSkip, type Classification } from "../notifiers/types";
 import { nextDelayMs, retryPolicy, type RetryPolicy } from "./retry-policy";
 import { providerConditions, type Condition } from "./status";
 
@@ -296,7 +296,8 @@ export class ProviderObject extends DurableObject<Env> {
 
   /**
    * One delivery attempt for a payload: resolve, format, skip identical remembered state, send,
-   * classify. Never throws: every failure becomes a classification with a redacted reason.
+   * classify; or, for a notifier with an exchange, that whole conversation. Never throws: every
+   * failure becomes a classification with a redacted reason.
    */
   private async attempt(payload: OutboxPayload, provider: NonNullable<ProviderObject["resolved"]>): Promise<{
     classification: Classification;
@@ -320,9 +321,11 @@ export class ProviderObject extends DurableObject<Env> {
     }
     const settings = resolved.settings;
     const notifier = notifierFor(settings.type)!;
+    const ctx = { event: payload.event, settings, alert: payload.alert, cluster: payload.cluster, now: Date.now() };
     let request;
     try {
-      request = await notifier.format({ event: payload.event, settings, alert: payload.alert, cluster: payload.cluster, now: Date.now() });
+      if (hasExchange(notifier)) return await runExchange(notifier, ctx, settings.timeoutMs, resolved.secrets);
+      request = await notifier.format(ctx);
     } catch (err) {
       const message = redact(err instanceof FormatError ? err.message : `formatter failed: ${String(err)}`, resolved.secrets);
       return { classification: { outcome: "permanent", reason: message }, latencyMs: 0, dispatchError: true };

@@ -1,6 +1,6 @@
 import { redact } from "../lib/redact";
 import { classifyResponse } from "./classify";
-import type { Classification, Notifier, OutboundRequest, ResponseSnapshot } from "./types";
+import { isSkip, type Classification, type ExchangeNotifier, type Notifier, type NotifyContext, type OutboundRequest, type ResponseSnapshot, type Send } from "./types";
 
 const MAX_BODY_READ = 64 * 1024;
 
@@ -9,6 +9,8 @@ export interface AttemptOutcome {
   classification: Classification;
   status?: number;
   latencyMs: number;
+  /** The answer as read back, for exchanges that act on it. */
+  response?: ResponseSnapshot;
 }
 
 /**
@@ -32,9 +34,9 @@ export async function sendRequest(
       redirect: "follow",
       signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
     });
-    const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readCapped(res, timeoutMs) };
+    const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readCapped(res, timeoutMs, req.readLimit ?? MAX_BODY_READ) };
     const classification = notifier.classify?.(snapshot) ?? classifyResponse(snapshot);
-    return { classification: redactClassification(classification, secrets), status: res.status, latencyMs: Date.now() - started };
+    return { classification: redactClassification(classification, secrets), status: res.status, latencyMs: Date.now() - started, response: snapshot };
   } catch (err) {
     const e = err as Error;
     const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
@@ -43,7 +45,7 @@ export async function sendRequest(
   }
 }
 
-async function readCapped(res: Response, timeoutMs: number): Promise<string> {
+async function readCapped(res: Response, timeoutMs: number, limit: number): Promise<string> {
   if (!res.body) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -55,7 +57,7 @@ async function readCapped(res: Response, timeoutMs: number): Promise<string> {
       if (done) break;
       chunks.push(value);
       size += value.byteLength;
-      if (size >= MAX_BODY_READ) {
+      if (size >= limit) {
         await reader.cancel();
         break;
       }
@@ -69,7 +71,45 @@ async function readCapped(res: Response, timeoutMs: number): Promise<string> {
     all.set(c.subarray(0, size - offset), offset);
     offset += c.byteLength;
   }
-  return new TextDecoder().decode(all.subarray(0, Math.min(size, MAX_BODY_READ)));
+  return new TextDecoder().decode(all.subarray(0, Math.min(size, limit)));
+}
+
+/** How a whole exchange ended, in the terms of one delivery attempt. */
+export interface ExchangeOutcome extends AttemptOutcome {
+  /** Why nothing (more) was sent, when the notifier decided so. */
+  skipped?: string;
+  /** Whether any request went out (pacing and the latency histogram count only those). */
+  sent: boolean;
+}
+
+/**
+ * Runs a notifier's exchange as one attempt. Flux's per-send deadline spans every request of a
+ * notifier's Post, so the provider timeout bounds the whole exchange, not each step; `status` is
+ * the last answer's. A FormatError thrown by the exchange propagates, as from format.
+ */
+export async function runExchange(
+  notifier: ExchangeNotifier,
+  ctx: NotifyContext,
+  timeoutMs: number,
+  secrets: string[],
+  fetcher: typeof fetch = fetch,
+): Promise<ExchangeOutcome> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let status: number | undefined;
+  let sent = false;
+  const send: Send = async (req) => {
+    const left = deadline - Date.now();
+    if (left <= 0) return { classification: { outcome: "retry", reason: `timeout: the exchange took longer than ${timeoutMs} ms (spec.timeout)` } };
+    sent = true;
+    const outcome = await sendRequest(notifier, req, left, secrets, fetcher);
+    status = outcome.status;
+    return outcome;
+  };
+  const ended = await notifier.exchange(ctx, send);
+  const latencyMs = Date.now() - started;
+  if (isSkip(ended)) return { classification: { outcome: "delivered" }, skipped: ended.skip, status, latencyMs, sent };
+  return { classification: redactClassification(ended, secrets), status, latencyMs, sent };
 }
 
 function redactClassification(c: Classification, secrets: string[]): Classification {

@@ -37,6 +37,8 @@ export interface OutboundRequest {
    * `state` (commit statuses: repository + commit + context -> state + description).
    */
   remember?: { key: string; state: string };
+  /** Bytes of the answer to read back (default 64 KiB); exchanges that parse a listing ask for more. */
+  readLimit?: number;
 }
 
 /** Everything a formatter may read. Formatters are pure apart from WebCrypto. */
@@ -73,6 +75,19 @@ export type Classification =
   | { outcome: "retry"; reason: string; retryAfterMs?: number }
   | { outcome: "permanent"; reason: string };
 
+/** What `send` reports to an exchange about one request. */
+export interface StepOutcome {
+  classification: Classification;
+  /** The answer as read back; absent when none came (connection error, timeout). */
+  response?: ResponseSnapshot;
+}
+
+/**
+ * Sends one request of an exchange with the provider timeout, the notifier's classification and
+ * redacted reasons, as a single-request delivery would be sent.
+ */
+export type Send = (req: OutboundRequest) => Promise<StepOutcome>;
+
 /** One module per Provider type implements this (design section 6). */
 export interface Notifier {
   readonly type: ProviderType;
@@ -83,10 +98,24 @@ export interface Notifier {
   validate(settings: ProviderSettings): string[];
   /** The request for one event, or a Skip. Throws a FormatError when the event cannot be sent. */
   format(ctx: NotifyContext): FormatResult | Promise<FormatResult>;
+  /**
+   * For types that hold a conversation per event (find the relay's PR comment, then edit it or
+   * create one; PagerDuty's follow-up change event): runs it through `send` and says how it
+   * ended. When present it replaces format + send. The whole exchange is one attempt, retried as
+   * a unit, so every step must be safe to repeat. Throws a FormatError as format does.
+   */
+  exchange?(ctx: NotifyContext, send: Send): Promise<Classification | Skip>;
   /** Provider-specific reading of a response; undefined falls back to `classifyResponse`. */
   classify?(res: ResponseSnapshot): Classification | undefined;
   /** Minimum milliseconds between two deliveries, to stay under the destination's published limit. */
   paceMs?(settings: ProviderSettings): number;
+}
+
+/** A notifier that holds a conversation per event (see Notifier.exchange). */
+export type ExchangeNotifier = Notifier & Required<Pick<Notifier, "exchange">>;
+
+export function hasExchange(notifier: Notifier): notifier is ExchangeNotifier {
+  return notifier.exchange !== undefined;
 }
 
 /** An event that this provider can never send (bad revision, CEL failure): dead-lettered at once. */
@@ -94,6 +123,6 @@ export class FormatError extends Error {
   override name = "FormatError";
 }
 
-export function isSkip(result: FormatResult): result is Skip {
+export function isSkip<T extends object>(result: T | Skip): result is Skip {
   return "skip" in result;
 }
