@@ -2,9 +2,11 @@ import { Hono } from "hono";
 import { RelayError } from "./lib/errors";
 import { log } from "./lib/log";
 import { api } from "./routes/api";
+import { dashboard } from "./routes/dashboard";
 import { demo } from "./routes/demo";
 import { health } from "./routes/health";
 import { hook } from "./routes/hook";
+import { metrics } from "./routes/metrics";
 
 /** The Worker's HTTP surface (design sections 2 and 7). */
 export const app = new Hono<{ Bindings: Env }>();
@@ -13,6 +15,8 @@ app.route("/hook", hook);
 app.route("/healthz", health);
 app.route("/api/v1", api);
 app.route("/demo", demo);
+app.route("/metrics", metrics);
+app.route("/", dashboard);
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, details: [] }, 404));
 

@@ -8,6 +8,7 @@ import { redact } from "../lib/redact";
 import { notifierFor } from "../notifiers/registry";
 import { runExchange, sendRequest } from "../notifiers/transport";
 import { FormatError, hasExchange, isSkip, type Classification } from "../notifiers/types";
+import { createLatencyTable, observeLatency, readLatency, type LatencyHistogram } from "./metrics-store";
 import { nextDelayMs, retryPolicy, type RetryPolicy } from "./retry-policy";
 import { providerConditions, type Condition } from "./status";
 
@@ -124,6 +125,7 @@ export class ProviderObject extends DurableObject<Env> {
         id INTEGER PRIMARY KEY AUTOINCREMENT, alert TEXT NOT NULL, at INTEGER NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    createLatencyTable(this.ctx.storage.sql);
     this.lastSentAt = Number(this.getState("last_sent_at") ?? 0);
   }
 
@@ -276,6 +278,7 @@ export class ProviderObject extends DurableObject<Env> {
         this.setState("last_error", JSON.stringify({ at: finished, message: c.reason }));
       }
       this.trimHistory();
+      if (result.sent) observeLatency(this.ctx.storage.sql, result.latencyMs);
     });
     if (result.sent) {
       this.lastSentAt = finished;
@@ -386,6 +389,11 @@ export class ProviderObject extends DurableObject<Env> {
       lastError: lastError ? JSON.parse(lastError) : null,
       counters: this.counters(),
     };
+  }
+
+  /** Status plus the delivery latency histogram, in one call per provider for /metrics. */
+  async metrics(ref: ProviderRef): Promise<{ status: ProviderRuntimeStatus; latency: LatencyHistogram }> {
+    return { status: await this.status(ref), latency: readLatency(this.ctx.storage.sql) };
   }
 
   async deliveries(limit = 100): Promise<DeliveryRecord[]> {

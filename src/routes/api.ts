@@ -1,15 +1,21 @@
 import { Hono, type Context } from "hono";
 import { stringify as toYaml } from "yaml";
-import { z } from "zod";
 import { configKey, invalidateConfig, loadConfig, type ConfigSnapshot } from "../config/store";
 import { providerStub } from "../delivery/dispatch";
 import type { ProviderRef } from "../delivery/provider-object";
-import { alertConditions } from "../delivery/alert-status";
-import { parseManifest, type AlertManifest, type ManifestKind, type ProviderManifest } from "../flux/manifests";
-import { BadRequestError, NotFoundError } from "../lib/errors";
+import { parseManifest, type ManifestKind, type ProviderManifest } from "../flux/manifests";
 import { requireAdmin } from "../lib/admin-auth";
+import { BadRequestError, InvalidManifestError, NotFoundError, RelayError } from "../lib/errors";
+import { idsBodySchema } from "./api-schemas";
+import { openApiDocument } from "./openapi";
+import { alertView, providerView } from "./views";
 
 type Env_ = { Bindings: Env };
+
+/** Largest manifest a PUT accepts: far above any real Provider or Alert, far below KV's 25 MiB. */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+/** The admin API of design section 7, all behind ADMIN_TOKEN. */
 export const api = new Hono<Env_>();
 
 api.use("*", requireAdmin);
@@ -22,72 +28,85 @@ function respond(c: Context<Env_>, body: unknown, status: 200 | 201 = 200) {
 
 const refOf = (c: Context<Env_>): ProviderRef => ({ namespace: c.req.param("ns")!, name: c.req.param("name")! });
 
-async function requireProvider(c: Context<Env_>): Promise<{ ref: ProviderRef; manifest: ProviderManifest; config: ConfigSnapshot }> {
+/** 404 when nothing is stored under the key; 422 with the stored manifest's problems when it is invalid. */
+function requireManifest<K extends ManifestKind>(config: ConfigSnapshot, kind: K, ref: ProviderRef) {
+  const found = kind === "Provider"
+    ? config.providers.get(`${ref.namespace}/${ref.name}`)
+    : config.alerts.find((a) => a.metadata.namespace === ref.namespace && a.metadata.name === ref.name);
+  if (found) return found as K extends "Provider" ? ProviderManifest : typeof config.alerts[number];
+  const key = configKey(kind, ref.namespace, ref.name);
+  const invalid = config.invalid.find((i) => i.key === key);
+  if (invalid) throw new InvalidManifestError(`the ${kind} stored under ${key} is invalid; PUT a corrected manifest`, invalid.details);
+  throw new NotFoundError(`${kind.toLowerCase()} ${ref.namespace}/${ref.name} not found (KV key ${key})`);
+}
+
+async function requireProvider(c: Context<Env_>): Promise<{ ref: ProviderRef; manifest: ProviderManifest }> {
   const ref = refOf(c);
-  const config = await loadConfig(c.env);
-  const manifest = config.providers.get(`${ref.namespace}/${ref.name}`);
-  if (!manifest) throw new NotFoundError(`provider ${ref.namespace}/${ref.name} not found (KV key ${configKey("Provider", ref.namespace, ref.name)})`);
-  return { ref, manifest, config };
+  return { ref, manifest: requireManifest(await loadConfig(c.env), "Provider", ref) };
 }
 
-/** The Provider as Flux would show it, with the Durable Object's status. */
-async function providerObject(env: Env, manifest: ProviderManifest) {
-  const ref = { namespace: manifest.metadata.namespace, name: manifest.metadata.name };
-  const status = await providerStub(env, ref).status(ref);
-  return { ...manifest, status };
+/**
+ * For the outbox operations: a Provider whose stored manifest became invalid still owns queued
+ * messages and dead letters that an operator must be able to inspect, replay or discard.
+ */
+async function requireStoredProvider(c: Context<Env_>): Promise<ProviderRef> {
+  const ref = refOf(c);
+  try {
+    requireManifest(await loadConfig(c.env), "Provider", ref);
+  } catch (err) {
+    if (!(err instanceof InvalidManifestError)) throw err;
+  }
+  return ref;
 }
 
-async function alertObject(env: Env, alert: AlertManifest, config: ConfigSnapshot) {
-  const ref = { namespace: alert.metadata.namespace, name: alert.spec.providerRef.name };
-  const provider = config.providers.get(`${ref.namespace}/${ref.name}`);
-  const providerStatus = provider ? await providerStub(env, ref).status(ref) : undefined;
-  const dispatchFailures = provider ? await providerStub(env, ref).alertEvents(`${alert.metadata.namespace}/${alert.metadata.name}`) : [];
-  return { ...alert, status: { ...alertConditions({ alert, providerFound: !!provider, providerStatus, dispatchFailures }), dispatchFailures } };
-}
+api.get("/openapi.json", (c) => c.json(openApiDocument()));
 
 api.get("/providers", async (c) => {
   const config = await loadConfig(c.env);
-  const items = await Promise.all([...config.providers.values()].map((p) => providerObject(c.env, p)));
+  const items = await Promise.all([...config.providers.values()].map((p) => providerView(c.env, p)));
   return respond(c, { apiVersion: "v1", kind: "List", items, invalid: config.invalid.filter((i) => i.kind === "Provider") });
 });
 
 api.get("/providers/:ns/:name", async (c) => {
   const { manifest } = await requireProvider(c);
-  return respond(c, await providerObject(c.env, manifest));
+  return respond(c, await providerView(c.env, manifest));
 });
 
-api.post("/providers/:ns/:name/suspend", async (c) => {
-  const { ref } = await requireProvider(c);
-  await providerStub(c.env, ref).setSuspended(ref, true);
-  return c.json({ suspended: true });
-});
+async function setSuspended(c: Context<Env_>, suspended: boolean) {
+  const { ref, manifest } = await requireProvider(c);
+  await providerStub(c.env, ref).setSuspended(ref, suspended);
+  return respond(c, await providerView(c.env, manifest));
+}
 
-api.post("/providers/:ns/:name/resume", async (c) => {
-  const { ref } = await requireProvider(c);
-  await providerStub(c.env, ref).setSuspended(ref, false);
-  return c.json({ suspended: false });
-});
+api.post("/providers/:ns/:name/suspend", (c) => setSuspended(c, true));
+api.post("/providers/:ns/:name/resume", (c) => setSuspended(c, false));
 
 api.post("/providers/:ns/:name/test", async (c) => {
   const { ref } = await requireProvider(c);
-  const outcome = await providerStub(c.env, ref).testSend(ref);
-  return c.json(outcome, 200);
+  return c.json(await providerStub(c.env, ref).testSend(ref));
 });
 
-const limitOf = (c: Context<Env_>) => Math.max(1, Math.min(1000, Number(c.req.query("limit") ?? 100) || 100));
+function limitOf(c: Context<Env_>): number {
+  const raw = c.req.query("limit");
+  if (raw === undefined) return 100;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadRequestError("limit: must be an integer from 1 to 1000");
+  return limit;
+}
 
 api.get("/providers/:ns/:name/deliveries", async (c) => {
-  const { ref } = await requireProvider(c);
-  return respond(c, { items: await providerStub(c.env, ref).deliveries(limitOf(c)) });
+  const limit = limitOf(c);
+  const ref = await requireStoredProvider(c);
+  return respond(c, { items: await providerStub(c.env, ref).deliveries(limit) });
 });
 
 api.get("/providers/:ns/:name/deadletters", async (c) => {
-  const { ref } = await requireProvider(c);
-  return respond(c, { items: await providerStub(c.env, ref).deadLetters(limitOf(c)) });
+  const limit = limitOf(c);
+  const ref = await requireStoredProvider(c);
+  return respond(c, { items: await providerStub(c.env, ref).deadLetters(limit) });
 });
 
-const idsBody = z.object({ ids: z.array(z.number().int().positive()).optional() }).strict();
-
+/** `{"ids": [...]}` selects dead letters; an empty body means all of them. */
 async function readIds(c: Context<Env_>): Promise<number[] | undefined> {
   const text = await c.req.text();
   if (!text.trim()) return undefined;
@@ -95,49 +114,60 @@ async function readIds(c: Context<Env_>): Promise<number[] | undefined> {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new BadRequestError("body must be JSON {\"ids\": [<dead letter id>, ...]} or empty for all");
+    throw new BadRequestError('body must be JSON {"ids": [<dead letter id>, ...]} or empty for all');
   }
-  const parsed = idsBody.safeParse(raw);
+  const parsed = idsBodySchema.safeParse(raw);
   if (!parsed.success) throw new BadRequestError("invalid body", parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`));
   return parsed.data.ids;
 }
 
 api.post("/providers/:ns/:name/deadletters/replay", async (c) => {
-  const { ref } = await requireProvider(c);
+  const ref = await requireStoredProvider(c);
   return c.json(await providerStub(c.env, ref).replayDeadLetters(await readIds(c)));
 });
 
 api.post("/providers/:ns/:name/deadletters/discard", async (c) => {
-  const { ref } = await requireProvider(c);
+  const ref = await requireStoredProvider(c);
   return c.json(await providerStub(c.env, ref).discardDeadLetters(await readIds(c)));
 });
 
 api.get("/alerts", async (c) => {
   const config = await loadConfig(c.env);
-  const items = await Promise.all(config.alerts.map((a) => alertObject(c.env, a, config)));
+  const items = await Promise.all(config.alerts.map((a) => alertView(c.env, a, config)));
   return respond(c, { apiVersion: "v1", kind: "List", items, invalid: config.invalid.filter((i) => i.kind === "Alert") });
 });
 
 api.get("/alerts/:ns/:name", async (c) => {
-  const { namespace, name } = refOf(c);
   const config = await loadConfig(c.env);
-  const alert = config.alerts.find((a) => a.metadata.namespace === namespace && a.metadata.name === name);
-  if (!alert) throw new NotFoundError(`alert ${namespace}/${name} not found (KV key ${configKey("Alert", namespace, name)})`);
-  return respond(c, await alertObject(c.env, alert, config));
+  return respond(c, await alertView(c.env, requireManifest(config, "Alert", refOf(c)), config));
 });
 
-/** PUT validates the whole manifest (YAML or JSON) and writes it only when valid (422 otherwise). */
+async function readManifestText(c: Context<Env_>): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? "NaN");
+  if (declared > MAX_MANIFEST_BYTES) throw new RelayError(413, `a manifest is limited to ${MAX_MANIFEST_BYTES} bytes`);
+  const text = await c.req.text();
+  if (new TextEncoder().encode(text).byteLength > MAX_MANIFEST_BYTES) throw new RelayError(413, `a manifest is limited to ${MAX_MANIFEST_BYTES} bytes`);
+  return text;
+}
+
+/**
+ * PUT validates the whole manifest (YAML or JSON) and writes it only when valid: 422 with every
+ * problem otherwise. 201 when it created the object, 200 when it replaced one. The answer is the
+ * object as GET shows it, status included.
+ */
 function putRoute(kind: ManifestKind) {
   return async (c: Context<Env_>) => {
     const { namespace, name } = refOf(c);
-    const text = await c.req.text();
+    const text = await readManifestText(c);
     const manifest = parseManifest(kind, text, { namespace, name });
     const key = configKey(kind, namespace, name);
     const existed = (await c.env.CONFIG.get(key)) !== null;
     // The user's own text is stored (comments and all), as `kubectl apply` users expect to read it back.
     await c.env.CONFIG.put(key, text);
     invalidateConfig();
-    return respond(c, manifest, existed ? 200 : 201);
+    const status = existed ? 200 : 201;
+    if (kind === "Provider") return respond(c, await providerView(c.env, manifest as ProviderManifest), status);
+    return respond(c, await alertView(c.env, manifest as never, await loadConfig(c.env)), status);
   };
 }
 
@@ -145,7 +175,7 @@ function deleteRoute(kind: ManifestKind) {
   return async (c: Context<Env_>) => {
     const { namespace, name } = refOf(c);
     const key = configKey(kind, namespace, name);
-    if ((await c.env.CONFIG.get(key)) === null) throw new NotFoundError(`${kind.toLowerCase()} ${namespace}/${name} not found`);
+    if ((await c.env.CONFIG.get(key)) === null) throw new NotFoundError(`${kind.toLowerCase()} ${namespace}/${name} not found (KV key ${key})`);
     await c.env.CONFIG.delete(key);
     invalidateConfig();
     return c.json({ deleted: key });
@@ -156,4 +186,3 @@ api.put("/providers/:ns/:name", putRoute("Provider"));
 api.delete("/providers/:ns/:name", deleteRoute("Provider"));
 api.put("/alerts/:ns/:name", putRoute("Alert"));
 api.delete("/alerts/:ns/:name", deleteRoute("Alert"));
-

@@ -1,0 +1,26 @@
+import type { ConfigSnapshot } from "../config/store";
+import { alertConditions } from "../delivery/alert-status";
+import { providerStub } from "../delivery/dispatch";
+import type { ProviderRuntimeStatus } from "../delivery/provider-object";
+import type { AlertManifest, ProviderManifest } from "../flux/manifests";
+
+/** A Provider as Flux would show it (`kubectl get provider -o yaml`), with the Durable Object's status. */
+export type ProviderView = ProviderManifest & { status: ProviderRuntimeStatus };
+export type AlertView = AlertManifest & { status: ReturnType<typeof alertConditions> & { dispatchFailures: { at: number; reason: string; message: string }[] } };
+
+export async function providerView(env: Env, manifest: ProviderManifest): Promise<ProviderView> {
+  const ref = { namespace: manifest.metadata.namespace, name: manifest.metadata.name };
+  const status = await providerStub(env, ref).status(ref);
+  return { ...manifest, status };
+}
+
+/** An Alert with conditions derived from its own spec and its provider's state. */
+export async function alertView(env: Env, alert: AlertManifest, config: ConfigSnapshot): Promise<AlertView> {
+  const ref = { namespace: alert.metadata.namespace, name: alert.spec.providerRef.name };
+  const provider = config.providers.get(`${ref.namespace}/${ref.name}`);
+  const stub = provider ? providerStub(env, ref) : undefined;
+  const [providerStatus, dispatchFailures] = stub
+    ? await Promise.all([stub.status(ref), stub.alertEvents(`${alert.metadata.namespace}/${alert.metadata.name}`)])
+    : [undefined, []];
+  return { ...alert, status: { ...alertConditions({ alert, providerFound: !!provider, providerStatus, dispatchFailures }), dispatchFailures } };
+}
