@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { resolveProvider, type ResolvedProvider } from "../config/settings";
 import { loadProvider } from "../config/store";
 import type { FluxEvent } from "../flux/event";
-import type { AlertManifest, ProviderManifest } from "../flux/manifests";
+import { COMMIT_STATUS_TYPES, type AlertManifest, type ProviderManifest } from "../flux/manifests";
 import { log } from "../lib/log";
 import { redact } from "../lib/redact";
 import { notifierFor } from "../notifiers/registry";
@@ -465,7 +465,13 @@ export class ProviderObject extends DurableObject<Env> {
     const event = testEvent(ref, now);
     const result = await this.attempt({ event, test: true }, provider);
     const c = result.classification;
-    const error = c.outcome === "delivered" ? (result.skipped ?? null) : c.reason;
+    let error = c.outcome === "delivered" ? (result.skipped ?? null) : c.reason;
+    const type = provider.provider?.settings?.type;
+    // A commit status needs the commit an event is about, and a test event is about none; said
+    // plainly, so that "missing revision metadata" is not read as a fault of the provider.
+    if (c.outcome !== "delivered" && result.dispatchError && !provider.provider?.problems.length && type && COMMIT_STATUS_TYPES.includes(type)) {
+      error = `a test event names no commit, so ${type} cannot post a commit status for it: ${c.reason}`;
+    }
     this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, summary)
       VALUES (${Date.now()}, ${null}, ${1}, ${"test"}, ${result.status ?? null}, ${result.latencyMs}, ${error}, ${null}, ${summarize(event)})`;
     return { outcome: c.outcome === "delivered" ? (result.skipped ? "skipped" : "delivered") : "failed", status: result.status ?? null, latencyMs: result.latencyMs, error };
@@ -478,14 +484,22 @@ export function summarize(event: FluxEvent): string {
   return `${o.kind}/${o.namespace}/${o.name} ${event.severity} ${event.reason}`.slice(0, 200);
 }
 
+const TEST_MARK = "flux-relay test notification";
+
+/**
+ * The event of a test send, marked as a test in whatever a type shows: the message for most; the
+ * `summary` metadata for Grafana, whose annotation carries tags but no message; the uid for
+ * PagerDuty, whose `info` event is a resolve with nothing but that dedup key (a key no incident
+ * has, so it resolves nothing).
+ */
 function testEvent(ref: ProviderRef, now: number): FluxEvent {
   return {
-    involvedObject: { kind: "Provider", namespace: ref.namespace, name: ref.name, uid: "", apiVersion: "notification.toolkit.fluxcd.io/v1beta3", resourceVersion: "", fieldPath: "" },
+    involvedObject: { kind: "Provider", namespace: ref.namespace, name: ref.name, uid: "flux-relay-test", apiVersion: "notification.toolkit.fluxcd.io/v1beta3", resourceVersion: "", fieldPath: "" },
     severity: "info",
     timestamp: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    message: `flux-relay test notification for provider ${ref.namespace}/${ref.name}`,
+    message: `${TEST_MARK} for provider ${ref.namespace}/${ref.name}`,
     reason: "TestNotification",
-    metadata: { test: "true" },
+    metadata: { summary: TEST_MARK, test: "true" },
     reportingController: "flux-relay",
     reportingInstance: "",
   };
