@@ -9,6 +9,11 @@ export interface CapturedRequest {
   body: string;
   /** Milliseconds since the epoch when the request arrived. */
   at: number;
+  /**
+   * What the sender actually got: the status written, `hang-up`, or `client-gone` when the sender
+   * closed the connection before a delayed answer (it timed out). Absent while the answer is pending.
+   */
+  answered?: number | "hang-up" | "client-gone";
 }
 
 /** A programmed answer: `times` answers are used up in order, the last one then repeats. */
@@ -50,13 +55,20 @@ export async function startCaptureServer(port = 0): Promise<{ url: string; serve
     const b = box(target ? target[1] : "_default");
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : (v ?? "");
-    b.requests.push({ method: req.method ?? "", path: url.pathname + url.search, headers, body, at: Date.now() });
+    const captured: CapturedRequest = { method: req.method ?? "", path: url.pathname + url.search, headers, body, at: Date.now() };
+    b.requests.push(captured);
     const answer = nextAnswer(b);
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     if (answer.hangUp) {
+      captured.answered = "hang-up";
       res.socket?.destroy();
       return;
     }
+    if (!res.socket || res.socket.destroyed) {
+      captured.answered = "client-gone";
+      return;
+    }
+    captured.answered = answer.status;
     res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
     res.end(answer.body ?? "");
   });
