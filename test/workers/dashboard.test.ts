@@ -1,0 +1,145 @@
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+
+const ORIGIN = "http://relay";
+const XSS = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
+
+function page(path: string, init: RequestInit & { cookie?: string } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.cookie) headers.set("cookie", init.cookie);
+  return exports.default.fetch(`${ORIGIN}${path}`, { ...init, headers, redirect: "manual" });
+}
+
+function post(path: string, form: Record<string, string>, opts: { cookie?: string; origin?: string | null } = {}): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
+  if (opts.origin !== null) headers.origin = opts.origin ?? ORIGIN;
+  return page(path, { method: "POST", headers, body: new URLSearchParams(form).toString(), cookie: opts.cookie });
+}
+
+/** Cookie header value for the next request, from a response's Set-Cookie lines. */
+function cookiesOf(res: Response): string {
+  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+}
+
+async function login(): Promise<string> {
+  const res = await post("/login", { token: "test-admin-token" });
+  expect(res.status).toBe(303);
+  return cookiesOf(res);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("status page", () => {
+  const box = captureBox();
+
+  beforeAll(async () => {
+    await clearConfig();
+    await box.program([{ status: 400, body: `rejected ${XSS}` }]);
+    await putProvider("webhook", { type: "generic", address: box.url });
+    await putProvider("chat", { type: "slack", address: "not a url" });
+    await putProvider("pager", { type: "generic", address: "https://example.invalid/", secretRef: { name: "pager-token" } });
+    await putAlert("all", { providerRef: { name: "webhook" } });
+    await putAlert("orphan", { providerRef: { name: "gone" } });
+    expect((await sendSigned(fixtureEvent({ reason: XSS, message: "dashboard dead letter" }))).status).toBe(202);
+    await box.waitFor(1);
+  });
+
+  it("shows only a login form without a session, whatever exists", async () => {
+    const res = await page("/");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<form method="post" action="/login">');
+    expect(html).toContain('type="password"');
+    for (const hidden of ["webhook", "chat", "pager", "<table", "dead letter"]) expect(html).not.toContain(hidden);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("exchanges the admin token for an HttpOnly, SameSite=Strict session cookie that does not contain it", async () => {
+    const res = await post("/login", { token: "test-admin-token" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const [cookie] = res.headers.getSetCookie();
+    expect(cookie).toMatch(/^flux_relay_session=\d+\.[0-9a-f]{64}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain("test-admin-token");
+    // The session also opens the JSON API (same credential, same checks).
+    expect((await page("/api/v1/providers", { cookie: cookiesOf(res) })).status).toBe(200);
+  });
+
+  it("refuses a wrong token, and logins or actions without a same-origin Origin header", async () => {
+    const wrong = await post("/login", { token: "guess" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.getSetCookie()).toEqual([]);
+    expect(await wrong.text()).toContain("Wrong admin token.");
+    for (const origin of [null, "https://evil.example", "null"]) {
+      expect((await post("/login", { token: "test-admin-token" }, { origin })).status).toBe(403);
+    }
+    const cookie = await login();
+    expect((await post("/dashboard/providers/flux-system/webhook/suspend", {}, { cookie, origin: "https://evil.example" })).status).toBe(403);
+    expect((await post("/dashboard/providers/flux-system/webhook/suspend", {}, { cookie, origin: null })).status).toBe(403);
+    expect((await post("/dashboard/providers/flux-system/webhook/suspend", {})).status).toBe(401);
+    expect((await post("/dashboard/providers/flux-system/webhook/suspend", {}, { cookie: "flux_relay_session=1.abc" })).status).toBe(401);
+    expect((await post("/dashboard/providers/flux-system/nope/suspend", {}, { cookie })).status).toBe(404);
+    expect((await post("/dashboard/providers/flux-system/webhook/explode", {}, { cookie })).status).toBe(404);
+  });
+
+  it("renders providers with Ready reasons, alerts, deliveries and dead letters, escaping what events and destinations said", async () => {
+    const cookie = await login();
+    await until(async () => (await (await page("/", { cookie })).text()).includes('id="deadletters"'));
+    const html = await (await page("/", { cookie })).text();
+    const row = (name: string) => html.slice(html.indexOf(`<tr data-provider="flux-system/${name}">`), html.indexOf("</tr>", html.indexOf(`<tr data-provider="flux-system/${name}">`)));
+    expect(row("chat")).toContain("InvalidURL");
+    expect(row("chat")).toContain("Not ready");
+    expect(row("pager")).toContain("SecretNotFound");
+    expect(row("pager")).toContain("SECRET__FLUX_SYSTEM__PAGER_TOKEN");
+    expect(row("webhook")).toContain("Ready");
+    expect(row("webhook")).toContain("1 dead");
+    expect(row("webhook")).toContain('data-action="replay"');
+    expect(html).toContain("failed to get provider &#39;flux-system/gone&#39;: not found");
+    expect(html).toContain('id="deliveries"');
+    // Escaped, never interpreted: the event's reason and the destination's answer.
+    expect(html).not.toContain("<script>alert(1)</script>");
+    expect(html).not.toContain("<img src=x");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;");
+    expect(html.match(/<script/g)).toBeNull();
+  });
+
+  it("buttons post to routes that call the same Durable Object methods, and report back once", async () => {
+    const cookie = await login();
+    const suspend = await post("/dashboard/providers/flux-system/webhook/suspend", {}, { cookie });
+    expect(suspend.status).toBe(303);
+    const flashCookie = cookiesOf(suspend);
+    const after = await page("/", { cookie: `${cookie}; ${flashCookie}` });
+    const html = await after.text();
+    expect(html).toContain("flux-system/webhook suspended.");
+    expect(html).toContain('data-action="resume"');
+    expect(after.headers.getSetCookie().join()).toMatch(/flux_relay_flash=; Max-Age=0/);
+    const status = await (await page("/api/v1/providers/flux-system/webhook", { cookie })).json() as { status: { suspended: boolean } };
+    expect(status.status.suspended).toBe(true);
+    expect((await post("/dashboard/providers/flux-system/webhook/resume", {}, { cookie })).status).toBe(303);
+
+    await box.program([{ status: 200 }]);
+    const test = await post("/dashboard/providers/flux-system/webhook/test", {}, { cookie });
+    expect(decodeURIComponent(cookiesOf(test))).toContain("Test send to flux-system/webhook: delivered (HTTP 200)");
+    const replay = await post("/dashboard/providers/flux-system/webhook/replay", {}, { cookie });
+    expect(decodeURIComponent(cookiesOf(replay))).toContain("1 dead letters replayed");
+    await box.waitFor(3);
+  });
+
+  it("signs out by clearing the cookie, and serves its stylesheet without a session", async () => {
+    const cookie = await login();
+    const out = await post("/logout", {}, { cookie });
+    expect(out.status).toBe(303);
+    expect(out.headers.getSetCookie().join()).toMatch(/flux_relay_session=; Max-Age=0/);
+    const css = await page("/dashboard.css");
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+  });
+});
