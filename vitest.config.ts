@@ -28,6 +28,9 @@ export default defineConfig({
                 // test/workers/logs.test.ts greps every log line for these values.
                 SECRET__LOGS__LEAKY_TOKEN: JSON.stringify({ token: "leaky-token-secret-7c1", headers: "X-Api-Key: leaky-header-secret-5d2", username: "leaky-user", password: "leaky-password-secret-3a9" }),
                 SECRET__LOGS__LEAKY_ADDRESS: JSON.stringify({ address: "http://127.0.0.1:9/services/leaky-address-secret-4e7/hook?key=leaky-query-secret-8b2" }),
+                // event-routing-spec section 10: case 53's Secret `token: k`, and a GitHub token for 43-45 and 51.
+                SECRET__FLUX_SYSTEM__ROUTING_HMAC: JSON.stringify({ token: "k" }),
+                SECRET__FLUX_SYSTEM__ROUTING_GITHUB: JSON.stringify({ token: "ghp-routing-cases" }),
                 SECRET__FLUX_SYSTEM__YAML_SECRET: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: yaml-secret\ndata:\n  token: YmFzZTY0LXRva2Vu\n  headers: WC1UZWFtOiBwbGF0Zm9ybQ==\nstringData:\n  token: string-data-token\n",
               },
             },
