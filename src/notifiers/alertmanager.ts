@@ -1,7 +1,7 @@
 import { goJson, sortedRecord } from "../lib/gojson";
-import { httpUrlProblem } from "./classify";
+import { httpUrlProblem, problems } from "./classify";
 import { GO_ZERO_TIME, eventTimeRFC3339, goTitle } from "./go-strings";
-import { basicAuth, splitUserinfo } from "./http-auth";
+import { bearerAuth, passwordAuth, splitUserinfo } from "./http-auth";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**
@@ -12,7 +12,7 @@ import type { Notifier, NotifyContext, OutboundRequest } from "./types";
  */
 export const alertmanager: Notifier = {
   type: "alertmanager",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format: formatAlertmanager,
 };
 
@@ -42,12 +42,8 @@ function formatAlertmanager({ event, settings }: NotifyContext): OutboundRequest
       endsAt: GO_ZERO_TIME,
     },
   ]);
-  const { url, authorization } = splitUserinfo(settings.address);
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
   // Flux adds the Bearer header first and then calls SetBasicAuth, which replaces it: with both
   // configured only Basic is sent. URL credentials apply only when neither is set (net/http).
-  if (settings.username && settings.password) headers.Authorization = basicAuth(settings.username, settings.password);
-  else if (settings.token) headers.Authorization = `Bearer ${settings.token}`;
-  else if (authorization) headers.Authorization = authorization;
-  return { method: "POST", url, headers, body };
+  const { url, authorization } = splitUserinfo(settings.address, passwordAuth(settings) ?? bearerAuth(settings.token));
+  return { method: "POST", url, headers: { "Content-Type": "application/json", ...(authorization ? { Authorization: authorization } : {}) }, body };
 }

@@ -1,6 +1,8 @@
+import { goJson } from "../lib/gojson";
+import { basicAuth } from "./http-auth";
+import { collectProblems } from "./classify";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
-import { collectProblems, goPathEscape, parseGitAddress, type GitAddress } from "./git/address";
-import { basicAuth, goJsonBody } from "./git/http";
+import { goPathEscape, parseGitAddress, type GitAddress } from "./git/address";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
 
 /**
@@ -35,10 +37,7 @@ function formatAzureDevOps(ctx: NotifyContext): FormatResult {
       "Content-Type": "application/json;charset=utf-8",
       "X-TFS-FedAuthRedirect": "Suppress",
     },
-    body: goJsonBody(
-      { context: { genre, name: status.id }, description: status.description, state: status.state },
-      { escapeHtml: true, newline: false },
-    ),
+    body: goJson({ context: { genre, name: status.id }, description: status.description, state: status.state }),
     remember: rememberStatus(repo, status.sha, `${genre}/${status.id}`, status.state, status.description),
   };
 }

@@ -1,5 +1,6 @@
 import { encodeFluxEvent } from "../flux/event";
 import { hmac } from "../lib/crypto";
+import { collectProblems } from "./classify";
 import { base64 } from "./http-auth";
 import type { Notifier, NotifyContext, OutboundRequest, ProviderSettings } from "./types";
 import { FormatError } from "./types";
@@ -16,14 +17,7 @@ import { FormatError } from "./types";
  */
 export const azureEventHub: Notifier = {
   type: "azureeventhub",
-  validate: (s) => {
-    try {
-      target(s);
-      return [];
-    } catch (err) {
-      return [(err as Error).message];
-    }
-  },
+  validate: (s) => collectProblems(() => target(s)),
   format: formatAzureEventHub,
 };
 

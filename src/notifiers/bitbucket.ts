@@ -1,6 +1,9 @@
+import { goJson } from "../lib/gojson";
+import { basicAuth } from "./http-auth";
+import { collectProblems } from "./classify";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
-import { collectProblems, goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
-import { basicAuth, goJsonBody, sha1Hex } from "./git/http";
+import { goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
+import { sha1Hex } from "./git/http";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
 
 // go-bitbucket always talks to Bitbucket Cloud; the address only names the repository.
@@ -25,10 +28,7 @@ async function formatBitbucket(ctx: NotifyContext): Promise<FormatResult> {
     url: `${repo}/commit/${status.sha}/statuses/build`,
     headers: { Authorization: authorization, "Content-Type": "application/json" },
     // go-bitbucket's CommitStatusOptions field order.
-    body: goJsonBody(
-      { key, url: "https://bitbucket.org", state: status.state, name: status.name, description: status.description },
-      { escapeHtml: true, newline: false },
-    ),
+    body: goJson({ key, url: "https://bitbucket.org", state: status.state, name: status.name, description: status.description }),
     remember: rememberStatus(repo, status.sha, key, status.state, status.description),
   };
 }

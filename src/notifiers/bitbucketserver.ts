@@ -1,6 +1,9 @@
+import { goJson } from "../lib/gojson";
+import { bearerAuth, passwordAuth } from "./http-auth";
+import { collectProblems } from "./classify";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
-import { collectProblems, decodeSegment, goPathEscape } from "./git/address";
-import { basicAuth, goJsonBody, sha1Hex } from "./git/http";
+import { decodeSegment, goPathEscape } from "./git/address";
+import { sha1Hex } from "./git/http";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
 
 /** `bitbucketserver` (Data Center): `POST <base>/rest/api/latest/projects/<P>/repos/<r>/commits/<sha>/builds`. */
@@ -40,7 +43,7 @@ async function formatBitbucketServer(ctx: NotifyContext): Promise<FormatResult> 
       "x-requested-with": "XMLHttpRequest",
       "Content-Type": "application/json",
     },
-    body: goJsonBody(body, { escapeHtml: true, newline: true }),
+    body: goJson(body, { newline: true }),
     remember: rememberStatus(repo.commits, status.sha, key, status.state, status.description, name),
   };
 }
@@ -98,7 +101,7 @@ export function bitbucketServerRepository(settings: ProviderSettings): Bitbucket
 
 /** Bearer token, else Basic from username/password. */
 export function bitbucketServerAuthorization(settings: ProviderSettings): string {
-  if (settings.token) return `Bearer ${settings.token}`;
-  if (settings.username && settings.password) return basicAuth(settings.username, settings.password);
-  throw new FormatError("invalid credentials, expected to be one of username/password or API Token");
+  const authorization = bearerAuth(settings.token) ?? passwordAuth(settings);
+  if (!authorization) throw new FormatError("invalid credentials, expected to be one of username/password or API Token");
+  return authorization;
 }

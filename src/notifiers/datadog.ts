@@ -1,5 +1,5 @@
 import { goJson } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem } from "./classify";
+import { classifyResponse, httpUrlProblem, problems, tokenProblem } from "./classify";
 import { eventUnixSeconds, goToLower } from "./go-strings";
 import { metadataEntries } from "./text";
 import type { Classification, Notifier, NotifyContext, OutboundRequest, ResponseSnapshot } from "./types";
@@ -10,10 +10,7 @@ import type { Classification, Notifier, NotifyContext, OutboundRequest, Response
  */
 export const datadog: Notifier = {
   type: "datadog",
-  validate: (s) =>
-    [httpUrlProblem(s.address), s.token ? undefined : "no Datadog API key: set the token key in the Secret referenced by spec.secretRef"].filter(
-      (p) => p !== undefined,
-    ),
+  validate: (s) => problems(httpUrlProblem(s.address), tokenProblem(s.token, "Datadog API key")),
   format: formatDatadog,
   classify: classifyDatadog,
 };

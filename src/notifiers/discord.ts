@@ -1,4 +1,4 @@
-import { classifyResponse, httpUrlProblem } from "./classify";
+import { classifyResponse, httpUrlProblem, problems } from "./classify";
 import { slackBody } from "./slack";
 import { isError, jsonObject } from "./text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
@@ -6,7 +6,7 @@ import type { Classification, Notifier, ResponseSnapshot } from "./types";
 /** `discord`: the Slack payload posted to the webhook's Slack-compatible endpoint. */
 export const discord: Notifier = {
   type: "discord",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format({ event, settings }) {
     const body = slackBody(event, {
       channel: "",

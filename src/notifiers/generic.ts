@@ -1,11 +1,11 @@
 import { encodeFluxEvent } from "../flux/event";
-import { httpUrlProblem } from "./classify";
+import { httpUrlProblem, problems } from "./classify";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /** `generic`: POST the transformed event as Go JSON with `Gotk-Component` and the Secret's headers. */
 export const generic: Notifier = {
   type: "generic",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format: formatGeneric,
 };
 

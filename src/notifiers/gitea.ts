@@ -1,6 +1,7 @@
+import { goJson } from "../lib/gojson";
+import { collectProblems } from "./classify";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
-import { collectProblems, goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
-import { goJsonBody } from "./git/http";
+import { goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
 
 /** `gitea` (also Forgejo): `POST /api/v1/repos/<owner>/<repo>/statuses/<sha>` as the Gitea SDK sends it. */
@@ -20,10 +21,7 @@ function formatGitea(ctx: NotifyContext): FormatResult {
     method: "POST",
     url: `${repo}/statuses/${status.sha}`,
     headers: { Authorization: `token ${token}`, "Content-Type": "application/json" },
-    body: goJsonBody(
-      { state: status.state, target_url: "", description: status.description, context: status.id },
-      { escapeHtml: true, newline: false },
-    ),
+    body: goJson({ state: status.state, target_url: "", description: status.description, context: status.id }),
     remember: rememberStatus(repo, status.sha, status.id, status.state, status.description),
   };
 }

@@ -1,6 +1,8 @@
+import { goJson } from "../lib/gojson";
+import { collectProblems } from "./classify";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
-import { collectProblems, goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
-import { classifyRateLimit, goJsonBody } from "./git/http";
+import { goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
+import { classifyRateLimit } from "./git/http";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
 
 /** `github`: `POST /repos/<owner>/<repo>/statuses/<sha>` as go-github v64 sends it. */
@@ -19,15 +21,22 @@ function formatGitHub(ctx: NotifyContext): FormatResult {
   return {
     method: "POST",
     url: `${repo}/statuses/${status.sha}`,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      Accept: "application/vnd.github.v3+json",
-      "X-GitHub-Api-Version": "2022-11-28",
-      "Content-Type": "application/json",
-    },
+    headers: gitHubHeaders(token),
     // go-github encodes with SetEscapeHTML(false) and json.Encoder's trailing newline.
-    body: goJsonBody({ state: status.state, description: status.description, context: status.id }, { escapeHtml: false, newline: true }),
+    body: goJson({ state: status.state, description: status.description, context: status.id }, { escapeHtml: false, newline: true }),
     remember: rememberStatus(repo, status.sha, status.id, status.state, status.description),
+  };
+}
+
+/** The headers go-github sends on every API request, plus the relay's own User-Agent. */
+export function gitHubHeaders(token: string): Record<string, string> {
+  return {
+    Authorization: `Bearer ${token}`,
+    Accept: "application/vnd.github.v3+json",
+    "X-GitHub-Api-Version": "2022-11-28",
+    "Content-Type": "application/json",
+    // GitHub refuses API requests without a User-Agent, and Workers fetch sets none.
+    "User-Agent": "flux-relay",
   };
 }
 
@@ -38,7 +47,7 @@ export function gitHubRepository(settings: ProviderSettings): string {
   return `${gitHubApiBase(address.origin, address.host)}/repos/${goPathEscape(owner)}/${goPathEscape(repo)}`;
 }
 
-function gitHubApiBase(origin: string, host: string): string {
+export function gitHubApiBase(origin: string, host: string): string {
   if (host === "github.com") return "https://api.github.com";
   // go-github's WithEnterpriseURLs leaves `api.` hosts alone and appends /api/v3 to the rest.
   return host.startsWith("api.") || host.includes(".api.") ? origin : `${origin}/api/v3`;

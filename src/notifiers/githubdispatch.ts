@@ -1,8 +1,6 @@
 import { encodeFluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { collectProblems } from "./git/address";
-import { classifyRateLimit } from "./git/http";
-import { gitHubRepository, gitHubToken } from "./github";
+import { github, gitHubHeaders, gitHubRepository, gitHubToken } from "./github";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**
@@ -13,9 +11,9 @@ import type { Notifier, NotifyContext, OutboundRequest } from "./types";
  */
 export const githubDispatch: Notifier = {
   type: "githubdispatch",
-  validate: (s) => collectProblems(() => gitHubToken(s), () => gitHubRepository(s)),
+  validate: github.validate,
   format: formatGitHubDispatch,
-  classify: (res) => classifyRateLimit(res),
+  classify: github.classify,
   // GitHub allows "no more than 80 content-generating requests per minute" per account
   // (docs.github.com, REST API rate limits, secondary rate limits); a dispatch starts workflows.
   paceMs: () => 750,
@@ -30,15 +28,8 @@ function formatGitHubDispatch({ event, settings }: NotifyContext): OutboundReque
   return {
     method: "POST",
     url: `${gitHubRepository(settings)}/dispatches`,
-    headers: {
-      Authorization: `Bearer ${gitHubToken(settings)}`,
-      Accept: "application/vnd.github.v3+json",
-      "X-GitHub-Api-Version": "2022-11-28",
-      "Content-Type": "application/json",
-      // GitHub refuses API requests without a User-Agent, and Workers fetch sets none.
-      "User-Agent": "flux-relay",
-    },
+    headers: gitHubHeaders(gitHubToken(settings)),
     // json.Encoder's trailing newline, as go-github sends it.
-    body: `${goJson({ event_type: `${kind}/${name}.${namespace}`, client_payload: clientPayload })}\n`,
+    body: goJson({ event_type: `${kind}/${name}.${namespace}`, client_payload: clientPayload }, { newline: true }),
   };
 }

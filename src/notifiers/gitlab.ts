@@ -1,6 +1,8 @@
+import { goJson } from "../lib/gojson";
+import { collectProblems } from "./classify";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
-import { collectProblems, goPathEscape, parseGitAddress } from "./git/address";
-import { classifyRateLimit, goJsonBody } from "./git/http";
+import { goPathEscape, parseGitAddress } from "./git/address";
+import { classifyRateLimit } from "./git/http";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
 
 /** `gitlab`: `POST /api/v4/projects/<url-encoded path>/statuses/<sha>` as GitLab's client-go sends it. */
@@ -20,7 +22,7 @@ function formatGitLab(ctx: NotifyContext): FormatResult {
     method: "POST",
     url: `${project}/statuses/${status.sha}`,
     headers: { "PRIVATE-TOKEN": token, "Content-Type": "application/json", Accept: "application/json" },
-    body: goJsonBody({ state: status.state, name: status.id, description: status.description }, { escapeHtml: true, newline: false }),
+    body: goJson({ state: status.state, name: status.id, description: status.description }),
     remember: rememberStatus(project, status.sha, status.id, status.state, status.description),
   };
 }

@@ -1,13 +1,13 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem } from "./classify";
+import { httpUrlProblem, problems } from "./classify";
 import { isError, metadataEntries, objName } from "./text";
 import type { Notifier } from "./types";
 
 /** `googlechat`: a legacy "cards" v1 message to a space's incoming webhook. */
 export const googlechat: Notifier = {
   type: "googlechat",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format: ({ event, settings }) => ({
     method: "POST",
     url: settings.address,

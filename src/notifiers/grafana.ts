@@ -1,14 +1,14 @@
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem } from "./classify";
+import { httpUrlProblem, problems } from "./classify";
 import { eventUnixSeconds } from "./go-strings";
-import { basicAuth, splitUserinfo } from "./http-auth";
+import { bearerAuth, passwordAuth, splitUserinfo } from "./http-auth";
 import { metadataEntries, objName } from "./text";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /** `grafana`: an annotation (Graphite format) on the annotations API, Bearer token or Basic auth. */
 export const grafana: Notifier = {
   type: "grafana",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format: formatGrafana,
 };
 
@@ -24,10 +24,6 @@ function formatGrafana({ event, settings }: NotifyContext): OutboundRequest {
     text: objName(event),
     tags: ["flux", event.reportingController, ...metadataTags, `kind: ${kind}`, `name: ${name}`, `namespace: ${namespace}`],
   });
-  const { url, authorization } = splitUserinfo(settings.address);
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
-  if (settings.token) headers.Authorization = `Bearer ${settings.token}`;
-  else if (settings.username && settings.password) headers.Authorization = basicAuth(settings.username, settings.password);
-  else if (authorization) headers.Authorization = authorization;
-  return { method: "POST", url, headers, body };
+  const { url, authorization } = splitUserinfo(settings.address, bearerAuth(settings.token) ?? passwordAuth(settings));
+  return { method: "POST", url, headers: { "Content-Type": "application/json", ...(authorization ? { Authorization: authorization } : {}) }, body };
 }

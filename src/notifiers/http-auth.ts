@@ -13,28 +13,39 @@ export function basicAuth(username: string, password: string): string {
   return `Basic ${base64(`${username}:${password}`)}`;
 }
 
+/** `Bearer <token>`, or undefined when the Secret has no token. */
+export function bearerAuth(token: string): string | undefined {
+  return token ? `Bearer ${token}` : undefined;
+}
+
+/** Basic from the Secret's username and password; Flux uses them only when both are set. */
+export function passwordAuth({ username, password }: { username: string; password: string }): string | undefined {
+  return username && password ? basicAuth(username, password) : undefined;
+}
+
 /**
  * Splits credentials off an address the way Go's net/http treats them: userinfo never goes on the
- * wire, and becomes Basic authentication when no Authorization header is set. Workers fetch
- * refuses URLs with credentials, and the docs suggest `https://user:pass@host/...` addresses (for
- * Alertmanager), so the notifiers that take a URL apply this. Addresses without userinfo are
- * returned untouched, so they reach the destination byte for byte.
+ * wire, and becomes Basic authentication only when the notifier sets no `authorization` of its
+ * own. Workers fetch refuses URLs with credentials, and the docs suggest `https://user:pass@host/...`
+ * addresses (for Alertmanager), so the notifiers that take a URL apply this. Addresses without
+ * userinfo are returned untouched, so they reach the destination byte for byte.
  */
-export function splitUserinfo(address: string): { url: string; authorization?: string } {
+export function splitUserinfo(address: string, authorization?: string): { url: string; authorization?: string } {
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    return { url: address };
+    return { url: address, authorization };
   }
-  if (!url.username && !url.password) return { url: address };
-  const authorization = basicAuth(decode(url.username), decode(url.password));
+  if (!url.username && !url.password) return { url: address, authorization };
+  const fromUserinfo = basicAuth(decodeUserinfo(url.username), decodeUserinfo(url.password));
   url.username = "";
   url.password = "";
-  return { url: url.href, authorization };
+  return { url: url.href, authorization: authorization ?? fromUserinfo };
 }
 
-function decode(component: string): string {
+/** A percent-encoded userinfo component, or the text as written when an escape is malformed. */
+export function decodeUserinfo(component: string): string {
   try {
     return decodeURIComponent(component);
   } catch {

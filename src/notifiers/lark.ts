@@ -1,6 +1,6 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem, retryAfterMs } from "./classify";
+import { httpUrlProblem, problems, retryAfterMs } from "./classify";
 import { isError, jsonObject, metadataEntries, objName } from "./text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
@@ -10,7 +10,7 @@ const FREQUENCY_LIMIT_CODE = 99991400;
 /** `lark`: an interactive card to a Lark / Feishu custom bot webhook (no signature support, as Flux). */
 export const lark: Notifier = {
   type: "lark",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format: ({ event, settings }) => ({
     method: "POST",
     url: settings.address,

@@ -1,7 +1,7 @@
 import { encodeFluxEvent } from "../flux/event";
-import { toHex } from "../lib/crypto";
 import { goJson } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem } from "./classify";
+import { classifyResponse, httpUrlProblem, problems, tokenProblem } from "./classify";
+import { sha1Hex } from "./git/http";
 import { isError, jsonObject, metadataEntries, objName } from "./text";
 import type { Classification, Notifier, NotifyContext, OutboundRequest, ResponseSnapshot } from "./types";
 
@@ -12,11 +12,12 @@ import type { Classification, Notifier, NotifyContext, OutboundRequest, Response
 export const matrix: Notifier = {
   type: "matrix",
   validate(s) {
-    const problems = [httpUrlProblem(s.address)];
-    if (!s.channel) problems.push("no Matrix room: set spec.channel to the room id (!…:server)");
-    else if (!s.channel.startsWith("!")) problems.push("spec.channel must be a Matrix room id, which starts with '!' (room aliases cannot be used)");
-    if (!s.token) problems.push("no Matrix access token: set the token key in the Secret referenced by spec.secretRef");
-    return problems.filter((p) => p !== undefined);
+    const room = !s.channel
+      ? "no Matrix room: set spec.channel to the room id (!…:server)"
+      : s.channel.startsWith("!")
+        ? undefined
+        : "spec.channel must be a Matrix room id, which starts with '!' (room aliases cannot be used)";
+    return problems(httpUrlProblem(s.address), room, tokenProblem(s.token, "Matrix access token"));
   },
   format: formatMatrix,
   classify: classifyMatrix,
@@ -25,8 +26,7 @@ export const matrix: Notifier = {
 async function formatMatrix({ event, settings }: NotifyContext): Promise<OutboundRequest> {
   // The transaction id is the SHA-1 of the event's Go JSON, as in Flux: every retry and every
   // redelivery of the same event reuses it, and the homeserver drops the duplicates.
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(encodeFluxEvent(event)));
-  const txnId = toHex(new Uint8Array(digest));
+  const txnId = await sha1Hex(encodeFluxEvent(event));
   const lines = metadataEntries(event)
     .map(([key, value]) => `- ${key}: ${value}\n`)
     .join("");

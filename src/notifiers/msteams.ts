@@ -1,6 +1,6 @@
 import type { FluxEvent } from "../flux/event";
 import { compareBytes, goJson } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem, retryAfterMs } from "./classify";
+import { classifyResponse, httpUrlProblem, problems, retryAfterMs } from "./classify";
 import { isError, metadataEntries, objName } from "./text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
@@ -10,7 +10,7 @@ import type { Classification, Notifier, ResponseSnapshot } from "./types";
  */
 export const msteams: Notifier = {
   type: "msteams",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format({ event, settings }) {
     const body = isLegacyConnector(settings.address) ? messageCardBody(event) : adaptiveCardBody(event);
     return { method: "POST", url: settings.address, headers: { "Content-Type": "application/json" }, body };

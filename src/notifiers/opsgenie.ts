@@ -1,6 +1,6 @@
 import { goJson, sortedRecord } from "../lib/gojson";
 import { sha256Hex } from "../lib/crypto";
-import { httpUrlProblem } from "./classify";
+import { httpUrlProblem, problems, tokenProblem } from "./classify";
 import { splitUserinfo } from "./http-auth";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
@@ -11,10 +11,7 @@ import type { Notifier, NotifyContext, OutboundRequest } from "./types";
  */
 export const opsgenie: Notifier = {
   type: "opsgenie",
-  validate: (s) =>
-    [httpUrlProblem(s.address), s.token ? undefined : "no Opsgenie API key: set the token key in the Secret referenced by spec.secretRef"].filter(
-      (p) => p !== undefined,
-    ),
+  validate: (s) => problems(httpUrlProblem(s.address), tokenProblem(s.token, "Opsgenie API key")),
   format: formatOpsgenie,
 };
 

@@ -1,6 +1,6 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson, sortedRecord } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem } from "./classify";
+import { classifyResponse, httpUrlProblem, problems } from "./classify";
 import { describeReason, statusName } from "./git/status";
 import { eventTimeRFC3339 } from "./go-strings";
 import type { Classification, FormatResult, Notifier, NotifyContext, OutboundRequest, ProviderSettings, ResponseSnapshot } from "./types";
@@ -13,10 +13,7 @@ import type { Classification, FormatResult, Notifier, NotifyContext, OutboundReq
 export const pagerduty: Notifier = {
   type: "pagerduty",
   validate: (s) =>
-    [
-      httpUrlProblem(s.address),
-      s.channel ? undefined : "no PagerDuty routing key: set spec.channel to the integration key of the service",
-    ].filter((p) => p !== undefined),
+    problems(httpUrlProblem(s.address), s.channel ? undefined : "no PagerDuty routing key: set spec.channel to the integration key of the service"),
   format: formatPagerDuty,
   classify: classifyPagerDuty,
   // PagerDuty accepts about 120 events per minute per integration key (landscape.md 5.3).

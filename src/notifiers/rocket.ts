@@ -1,4 +1,4 @@
-import { httpUrlProblem } from "./classify";
+import { httpUrlProblem, problems } from "./classify";
 import { slackBody } from "./slack";
 import { isError } from "./text";
 import type { Notifier } from "./types";
@@ -10,7 +10,7 @@ import type { Notifier } from "./types";
  */
 export const rocket: Notifier = {
   type: "rocket",
-  validate: (s) => [httpUrlProblem(s.address)].filter((p) => p !== undefined),
+  validate: (s) => problems(httpUrlProblem(s.address)),
   format({ event, settings }) {
     const body = slackBody(event, {
       channel: settings.channel,

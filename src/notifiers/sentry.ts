@@ -3,6 +3,7 @@ import { encodeFluxEvent } from "../flux/event";
 import { toHex } from "../lib/crypto";
 import { goJson, sortedRecord } from "../lib/gojson";
 import { classifyResponse } from "./classify";
+import { decodeUserinfo } from "./http-auth";
 import type { Classification, FormatResult, Notifier, NotifyContext, ProviderSettings, ResponseSnapshot } from "./types";
 import { FormatError } from "./types";
 
@@ -50,15 +51,7 @@ function parseDsn(address: string): Dsn | string {
   const projectId = segments.pop() ?? "";
   if (!projectId) return "invalid address: the Sentry DSN has no project id (expected https://<key>@<host>/<project>)";
   const path = segments.length > 0 ? `/${segments.join("/")}` : "";
-  return { base: `${url.protocol}//${url.host}${path}`, projectId, publicKey: decode(url.username), secretKey: decode(url.password) };
-}
-
-function decode(component: string): string {
-  try {
-    return decodeURIComponent(component);
-  } catch {
-    return component;
-  }
+  return { base: `${url.protocol}//${url.host}${path}`, projectId, publicKey: decodeUserinfo(url.username), secretKey: decodeUserinfo(url.password) };
 }
 
 async function formatSentry({ event, settings, now }: NotifyContext): Promise<FormatResult> {

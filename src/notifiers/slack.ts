@@ -1,6 +1,6 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem, retryAfterMs } from "./classify";
+import { httpUrlProblem, problems, retryAfterMs } from "./classify";
 import { isError, jsonObject, metadataEntries, objName } from "./text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
@@ -42,12 +42,12 @@ export function slackBody(event: FluxEvent, style: SlackStyle): string {
 export const slack: Notifier = {
   type: "slack",
   validate(s) {
-    const problems = [httpUrlProblem(s.address)];
-    if (s.address === SLACK_POST_MESSAGE_URL) {
-      if (!s.token) problems.push("Slack chat.postMessage needs a bot token: set the token key in the Secret referenced by spec.secretRef");
-      if (!s.channel) problems.push("Slack chat.postMessage needs a channel: set spec.channel to the channel id or name");
-    }
-    return problems.filter((p) => p !== undefined);
+    const postMessage = s.address === SLACK_POST_MESSAGE_URL;
+    return problems(
+      httpUrlProblem(s.address),
+      postMessage && !s.token ? "Slack chat.postMessage needs a bot token: set the token key in the Secret referenced by spec.secretRef" : undefined,
+      postMessage && !s.channel ? "Slack chat.postMessage needs a channel: set spec.channel to the channel id or name" : undefined,
+    );
   },
   format({ event, settings }) {
     const headers: Record<string, string> = { "Content-Type": "application/json" };

@@ -1,21 +1,20 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { classifyResponse } from "./classify";
+import { classifyResponse, problems, tokenProblem } from "./classify";
 import { isError, jsonObject, metadataEntries, objName } from "./text";
 import type { Classification, Notifier, ProviderSettings, ResponseSnapshot } from "./types";
 
 /** `telegram`: Bot API sendMessage in MarkdownV2; `spec.address` is ignored, as in Flux. */
 export const telegram: Notifier = {
   type: "telegram",
-  validate(s) {
-    const problems: string[] = [];
-    if (!s.channel) problems.push("no Telegram chat: set spec.channel to the chat id, or <chat id>:<topic id> for a forum topic");
-    if (!s.token) problems.push("no Telegram bot token: set the token key in the Secret referenced by spec.secretRef");
-    else if (/[\s/?#]/.test(s.token)) {
-      problems.push("the Telegram bot token contains whitespace, '/', '?' or '#', which would change the request URL: check the token key in the Secret");
-    }
-    return problems;
-  },
+  validate: (s) =>
+    problems(
+      s.channel ? undefined : "no Telegram chat: set spec.channel to the chat id, or <chat id>:<topic id> for a forum topic",
+      tokenProblem(s.token, "Telegram bot token") ??
+        (/[\s/?#]/.test(s.token)
+          ? "the Telegram bot token contains whitespace, '/', '?' or '#', which would change the request URL: check the token key in the Secret"
+          : undefined),
+    ),
   format({ event, settings }) {
     const [chatId, threadId] = splitChannel(settings.channel);
     const body = goJson({

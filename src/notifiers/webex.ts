@@ -1,6 +1,6 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem } from "./classify";
+import { httpUrlProblem, problems, tokenProblem } from "./classify";
 import { isError, metadataEntries, objName } from "./text";
 import type { Notifier } from "./types";
 
@@ -10,12 +10,8 @@ import type { Notifier } from "./types";
  */
 export const webex: Notifier = {
   type: "webex",
-  validate(s) {
-    const problems = [httpUrlProblem(s.address)];
-    if (!s.channel) problems.push("no Webex room: set spec.channel to the room id");
-    if (!s.token) problems.push("no Webex bot token: set the token key in the Secret referenced by spec.secretRef");
-    return problems.filter((p) => p !== undefined);
-  },
+  validate: (s) =>
+    problems(httpUrlProblem(s.address), s.channel ? undefined : "no Webex room: set spec.channel to the room id", tokenProblem(s.token, "Webex bot token")),
   format: ({ event, settings }) => ({
     method: "POST",
     url: settings.address,

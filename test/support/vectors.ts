@@ -121,6 +121,16 @@ export function expectVectorRequest(req: OutboundRequest, v: Vector): void {
   expect(actual).toEqual(expected);
 }
 
+/**
+ * expectVectorRequest for a GitHub API request. The vectors leave out go-github's User-Agent; the
+ * relay sends its own, because GitHub refuses requests without one and Workers fetch sets none.
+ */
+export function expectGitHubVectorRequest(req: OutboundRequest, v: Vector): void {
+  const { "User-Agent": userAgent, ...headers } = req.headers;
+  expect(userAgent).toBe("flux-relay");
+  expectVectorRequest({ ...req, headers }, v);
+}
+
 function sortAt(root: unknown, path: string): void {
   const parts = path.replace(/\[(\d+)\]/g, ".$1").split(".");
   let node: any = root;

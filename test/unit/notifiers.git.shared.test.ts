@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../src/flux/manifests";
 import { goPathEscape, parseGitAddress } from "../../src/notifiers/git/address";
 import { commitStatusId } from "../../src/notifiers/git/commit-status-id";
-import { basicAuth, classifyRateLimit, goJsonBody, sha1Hex } from "../../src/notifiers/git/http";
+import { goJson } from "../../src/lib/gojson";
+import { classifyRateLimit, sha1Hex } from "../../src/notifiers/git/http";
+import { basicAuth } from "../../src/notifiers/http-auth";
 import { commitSha } from "../../src/notifiers/git/revision";
 import { describeReason, prepareCommitStatus, splitCamelcase } from "../../src/notifiers/git/status";
 import { FormatError, type NotifyContext } from "../../src/notifiers/types";
@@ -232,10 +234,12 @@ describe("prepareCommitStatus", () => {
 });
 
 describe("http helpers", () => {
-  it("goJsonBody: HTML escaping on or off, U+2028 always, \\b/\\f as Go writes them, newline", () => {
-    const value = { a: "<x> & \u2028 \b\f\n \\b" };
-    expect(goJsonBody(value, { escapeHtml: true, newline: false })).toBe('{"a":"\\u003cx\\u003e \\u0026 \\u2028 \\u0008\\u000c\\n \\\\b"}');
-    expect(goJsonBody(value, { escapeHtml: false, newline: true })).toBe('{"a":"<x> & \\u2028 \\u0008\\u000c\\n \\\\b"}\n');
+  // Go 1.22 (golang/go CL 521675) writes \b and \f as short escapes, no longer \u0008/\u000c;
+  // notification-controller requires Go 1.22 or later.
+  it("goJson: HTML escaping on or off, U+2028 always, \\b/\\f as Go >= 1.22 writes them, newline", () => {
+    const value = { a: "<x> & \u2028 \b\f\n \\b \u0001" };
+    expect(goJson(value)).toBe('{"a":"\\u003cx\\u003e \\u0026 \\u2028 \\b\\f\\n \\\\b \\u0001"}');
+    expect(goJson(value, { escapeHtml: false, newline: true })).toBe('{"a":"<x> & \\u2028 \\b\\f\\n \\\\b \\u0001"}\n');
   });
 
   it("basicAuth encodes UTF-8", () => {

@@ -8,7 +8,7 @@ import { github } from "../../src/notifiers/github";
 import { gitlab } from "../../src/notifiers/gitlab";
 import { notifierFor } from "../../src/notifiers/registry";
 import { isSkip, type Notifier, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
-import { expectVectorRequest, loadVectors, notifiedEvent, vectorAlert, vectorSettings, type Vector } from "../support/vectors";
+import { expectGitHubVectorRequest, expectVectorRequest, loadVectors, notifiedEvent, vectorAlert, vectorSettings, type Vector } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 
@@ -21,6 +21,8 @@ function context(v: Vector): NotifyContext {
  * source wins; each override names the SDK code it follows.
  */
 const goCorrections: Record<string, (req: OutboundRequest, v: Vector) => void> = {
+  // Not an SDK difference: GitHub needs a User-Agent, which the vectors leave out.
+  github: expectGitHubVectorRequest,
   // go-bitbucket json.Marshal's CommitStatusOptions{Key, Url, State, Name, Description}: struct
   // order, not the vector's sorted keys. Same members and values.
   bitbucket(req, v) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { githubDispatch } from "../../src/notifiers/githubdispatch";
 import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import { expectGitHubVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("githubdispatch");
@@ -22,11 +22,7 @@ describe("githubdispatch vectors", () => {
     it(v.name, async () => {
       const ctx = context(v);
       expect(githubDispatch.validate(ctx.settings)).toEqual([]);
-      // The vectors leave out go-github's User-Agent; GitHub refuses requests without one.
-      const req = await request(ctx);
-      const { "User-Agent": userAgent, ...headers } = req.headers;
-      expect(userAgent).toBe("flux-relay");
-      expectVectorRequest({ ...req, headers }, v);
+      expectGitHubVectorRequest(await request(ctx), v);
     });
   }
 });

@@ -75,17 +75,3 @@ export function goPathEscape(value: string): string {
   }
   return out;
 }
-
-/** Runs each settings check and collects the FormatError messages, for Notifier.validate. */
-export function collectProblems(...checks: (() => unknown)[]): string[] {
-  const problems: string[] = [];
-  for (const check of checks) {
-    try {
-      check();
-    } catch (err) {
-      if (!(err instanceof FormatError)) throw err;
-      problems.push(err.message);
-    }
-  }
-  return problems;
-}

@@ -2,28 +2,6 @@ import { toHex } from "../../lib/crypto";
 import { classifyResponse, retryAfterMs } from "../classify";
 import type { Classification, ResponseSnapshot } from "../types";
 
-/**
- * Go's encoding/json bytes: `<`, `>`, `&` escaped unless `escapeHtml` is false (go-github's
- * encoder), U+2028/U+2029 always escaped, `\b`/`\f` as `\u0008`/`\u000c`, and the trailing newline
- * of json.Encoder when `newline` is set (go-github, Bitbucket Server).
- */
-export function goJsonBody(value: unknown, { escapeHtml, newline }: { escapeHtml: boolean; newline: boolean }): string {
-  const json = JSON.stringify(value).replace(/\\.|[<>&\u2028\u2029]/g, (token) => {
-    if (token === "\\b") return "\\u0008";
-    if (token === "\\f") return "\\u000c";
-    if (token.length === 2 || (!escapeHtml && /[<>&]/.test(token))) return token;
-    return `\\u${token.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
-  return newline ? `${json}\n` : json;
-}
-
-/** `Basic base64(user:password)` with UTF-8 credentials. */
-export function basicAuth(username: string, password: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(`${username}:${password}`)) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
-}
-
 // An epoch-seconds reset (GitHub X-RateLimit-Reset, GitLab RateLimit-Reset) is far above any
 // plausible delta-seconds value (the IETF draft's RateLimit-Reset).
 const EPOCH_THRESHOLD = 1_000_000_000;
@@ -57,7 +35,7 @@ function resetMs(value: string | null, now: number): number | undefined {
   return seconds >= EPOCH_THRESHOLD ? Math.max(0, seconds * 1000 - now) : seconds * 1000;
 }
 
-/** Lower-case hex SHA-1 of the UTF-8 text (Flux's sha1String, used for Bitbucket status keys). */
+/** Lower-case hex SHA-1 of the UTF-8 text: Bitbucket status keys (Flux's sha1String), Matrix transaction ids. */
 export async function sha1Hex(text: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text))));
 }
