@@ -66,31 +66,34 @@ export function gitHubRepo(): Target & { statusesPath: string } {
   };
 }
 
-export const PROBE = "ctl-probe";
+const PROBE = "ctl-probe-";
 
 /**
  * Proves the provider's outbox went idle and returns what it sent before: adds an Alert for a
  * probe object (only now, so the case itself ran on the spec's fixtures), sends a probe event and
  * waits for it. The outbox is FIFO per provider, so anything the case had queued for it was
- * attempted before the probe. The probe carries a commit so commit-status providers post it too.
+ * attempted before the probe. The probe carries a commit so commit-status providers post it too,
+ * and a unique object name, which every provider type puts in what it sends.
  */
 export async function sentBeforeProbe(target: Target, provider = "p"): Promise<CapturedRequest[]> {
-  await putAlert(PROBE, { providerRef: { name: provider }, eventSources: [{ kind: "GitRepository", name: PROBE }] });
+  const name = `${PROBE}${crypto.randomUUID().slice(0, 8)}`;
+  await putAlert(name, { providerRef: { name: provider }, eventSources: [{ kind: "GitRepository", name }] });
   const res = await sendSigned({
-    involvedObject: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", name: PROBE, namespace: "flux-system" },
+    involvedObject: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", name, namespace: "flux-system" },
     severity: "info",
     reason: "Succeeded",
-    message: `probe ${crypto.randomUUID()}`,
+    message: "probe",
     metadata: { "event.toolkit.fluxcd.io/commit": SHA },
     reportingController: "source-controller",
   });
   expect(await res.json()).toEqual({ accepted: 1, duplicate: false });
   const all = await waitFor(async () => {
     const got = await target.requests();
-    return got.some((r) => r.body.includes(PROBE)) ? got : undefined;
+    return got.some((r) => r.body.includes(name)) ? got : undefined;
   });
-  expect(all.at(-1)!.body).toContain(PROBE);
-  return all.slice(0, -1);
+  const index = all.findIndex((r) => r.body.includes(name));
+  expect(index).toBe(all.length - 1);
+  return all.slice(0, index).filter((r) => !r.body.includes(PROBE));
 }
 
 /** Exactly one POST reached the target before the probe; returns its parsed JSON body. */
