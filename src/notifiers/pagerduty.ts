@@ -3,18 +3,20 @@ import { goJson, sortedRecord } from "../lib/gojson";
 import { classifyResponse, httpUrlProblem, problems } from "./classify";
 import { describeReason, statusName } from "./git/status";
 import { eventTimeRFC3339 } from "./go-strings";
-import type { Classification, FormatResult, Notifier, NotifyContext, OutboundRequest, ProviderSettings, ResponseSnapshot } from "./types";
+import { isSkip, type Classification, type FormatResult, type Notifier, type NotifyContext, type OutboundRequest, type ProviderSettings, type ResponseSnapshot, type Send, type Skip } from "./types";
 
 /**
  * `pagerduty`: Events API v2. Errors trigger an incident keyed by the object's UID; any other
- * severity resolves it ("just in case an existing incident is open"). `Progressing` is skipped.
- * The routing (integration) key is `spec.channel`; only the scheme and host of the address are used.
+ * severity resolves it ("just in case an existing incident is open"), and an `info` event is
+ * then also recorded as a change event. `Progressing` is skipped. The routing (integration) key
+ * is `spec.channel`; only the scheme and host of the address are used.
  */
 export const pagerduty: Notifier = {
   type: "pagerduty",
   validate: (s) =>
     problems(httpUrlProblem(s.address), s.channel ? undefined : "no PagerDuty routing key: set spec.channel to the integration key of the service"),
   format: formatPagerDuty,
+  exchange: exchangePagerDuty,
   classify: classifyPagerDuty,
   // PagerDuty accepts about 120 events per minute per integration key (landscape.md 5.3).
   paceMs: () => 500,
@@ -42,11 +44,22 @@ function formatPagerDuty({ event, settings }: NotifyContext): FormatResult {
 }
 
 /**
- * The change event Flux sends after the resolve of an `info` event (`/v2/change/enqueue`), or
- * undefined for other events. The Notifier interface carries one request per event, so this is
- * for the delivery pipeline to send once the first succeeded, as Flux does; until it does, the
- * relay only resolves on info events.
+ * Flux's Post: the trigger/resolve, then, once it was accepted, the change event of an `info`
+ * event. A retry sends both again: the resolve is idempotent by its dedup key, while a change
+ * event whose answer was lost is recorded twice (PagerDuty has no key to deduplicate those).
  */
+async function exchangePagerDuty(ctx: NotifyContext, send: Send): Promise<Classification | Skip> {
+  const first = formatPagerDuty(ctx);
+  if (isSkip(first)) return first;
+  const sent = (await send(first)).classification;
+  if (sent.outcome !== "delivered") return { ...sent, reason: `failed sending event: ${sent.reason}` };
+  const change = pagerDutyChangeEvent(ctx);
+  if (!change) return sent;
+  const recorded = (await send(change)).classification;
+  return recorded.outcome === "delivered" ? recorded : { ...recorded, reason: `failed sending change event: ${recorded.reason}` };
+}
+
+/** The change event Flux sends after the resolve of an `info` event (`/v2/change/enqueue`), or undefined for other events. */
 export function pagerDutyChangeEvent({ event, settings }: NotifyContext): OutboundRequest | undefined {
   if (event.reason === "Progressing" || event.severity !== "info") return undefined;
   // go-pagerduty v1.8.0 ChangeEventPayload order (summary first); `links` is omitempty and nil.

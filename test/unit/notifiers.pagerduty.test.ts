@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pagerduty, pagerDutyChangeEvent } from "../../src/notifiers/pagerduty";
 import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
+import { expectExchangeLeaksNoSecret, fakeSend } from "../support/exchange-kit";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
 import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
 
@@ -95,5 +96,54 @@ describe("pagerduty responses", () => {
   it("leaks no secret", async () => {
     const ctx = context(vectors[1]);
     await expectLeaksNoSecret(pagerduty, ctx, [ctx.settings.channel]);
+  });
+});
+
+describe("pagerduty exchange", () => {
+  const accepted = () => response(202, '{"status":"success","message":"Event processed"}');
+
+  it("sends the resolve of an info event, then its change event, as Flux's Post does", async () => {
+    const ctx = context(vectors[0]);
+    const send = fakeSend(pagerduty, accepted);
+    expect(await pagerduty.exchange!(ctx, send)).toEqual({ outcome: "delivered" });
+    expect(send.requests).toEqual([await request(ctx), pagerDutyChangeEvent(ctx)]);
+  });
+
+  it("sends only the trigger of an error event", async () => {
+    const ctx = context(vectors[1]);
+    const send = fakeSend(pagerduty, accepted);
+    expect(await pagerduty.exchange!(ctx, send)).toEqual({ outcome: "delivered" });
+    expect(send.requests).toEqual([await request(ctx)]);
+  });
+
+  it("sends nothing for Progressing events", async () => {
+    const ctx = context(vectors[0]);
+    ctx.event.reason = "Progressing";
+    const send = fakeSend(pagerduty, accepted);
+    expect(await pagerduty.exchange!(ctx, send)).toEqual({ skip: expect.stringContaining("Progressing") });
+    expect(send.requests).toEqual([]);
+  });
+
+  it("records no change event when the resolve was not accepted", async () => {
+    const send = fakeSend(pagerduty, () => response(429, '{"status":"throttle event"}'));
+    expect(await pagerduty.exchange!(context(vectors[0]), send)).toEqual({
+      outcome: "retry",
+      reason: 'failed sending event: rate limited by PagerDuty: HTTP 429: {"status":"throttle event"}',
+      retryAfterMs: 30_000,
+    });
+    expect(send.requests).toHaveLength(1);
+  });
+
+  it("names the change event when it is the one refused", async () => {
+    const send = fakeSend(pagerduty, (req) => (req.url.endsWith("/v2/change/enqueue") ? response(400, '{"status":"invalid event"}') : accepted()));
+    expect(await pagerduty.exchange!(context(vectors[0]), send)).toEqual({
+      outcome: "permanent",
+      reason: 'failed sending change event: HTTP 400: {"status":"invalid event"}',
+    });
+  });
+
+  it("leaks no secret from any step", async () => {
+    const ctx = context(vectors[0]);
+    await expectExchangeLeaksNoSecret(pagerduty, ctx, [ctx.settings.channel]);
   });
 });

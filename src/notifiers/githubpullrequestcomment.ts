@@ -1,0 +1,51 @@
+import { goJson } from "../lib/gojson";
+import { collectProblems } from "./classify";
+import { goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
+import { changeRequestNumber, commentBody, commentKeyMarker, editOrCreate, nested, type CommentThread } from "./git/change-request";
+import { classifyRateLimit } from "./git/http";
+import { gitHubApiBase, gitHubHeaders, gitHubRepository, gitHubToken } from "./github";
+import type { Notifier, NotifyContext, OutboundRequest } from "./types";
+
+/**
+ * `githubpullrequestcomment`: one comment per (Provider, object) on the pull request named by
+ * metadata `change_request`, created once and edited on later events, as go-github v64 sends the
+ * calls of Flux's notifier. `format` is the first-time create; deliveries run `exchange`.
+ */
+export const githubPullRequestComment: Notifier = {
+  type: "githubpullrequestcomment",
+  validate: (s) => collectProblems(() => gitHubToken(s), () => gitHubRepository(s)),
+  format: (ctx) => thread(ctx).create,
+  exchange: (ctx, send) => editOrCreate(thread(ctx), send),
+  classify: (res) => classifyRateLimit(res),
+  // Comments count against GitHub's content-creation limit of 80 requests per minute
+  // (docs.github.com, REST API rate limits, secondary rate limits).
+  paceMs: () => 750,
+};
+
+function thread(ctx: NotifyContext): CommentThread {
+  const { settings, event } = ctx;
+  const token = gitHubToken(settings);
+  const address = parseGitAddress(settings.address);
+  const [owner, name] = ownerAndRepo(address);
+  const api = gitHubApiBase(address.origin, address.host);
+  const repo = `${api}/repos/${goPathEscape(owner)}/${goPathEscape(name)}`;
+  const number = changeRequestNumber(event, "strconv.Atoi");
+  const marker = commentKeyMarker("flux-pr-comment-key", ctx);
+  const headers = gitHubHeaders(token);
+  // go-github sets Content-Type only on requests that carry a body.
+  const { "Content-Type": _json, ...readHeaders } = headers;
+  const get = (url: string): OutboundRequest => ({ method: "GET", url, headers: readHeaders, body: "" });
+  // go-github encodes IssueComment{Body} with SetEscapeHTML(false) and json.Encoder's newline.
+  const body = goJson({ body: commentBody(marker, event) }, { escapeHtml: false, newline: true });
+  const write = (method: "POST" | "PATCH", url: string): OutboundRequest => ({ method, url, headers, body });
+  return {
+    noun: "pull request comment",
+    marker,
+    whoAmI: get(`${api}/user`),
+    identity: (user) => user.login,
+    list: get(`${repo}/issues/${number}/comments?direction=asc&per_page=100&sort=created`),
+    author: (comment) => nested(comment, "user", "login"),
+    edit: (id) => write("PATCH", `${repo}/issues/comments/${id}`),
+    create: write("POST", `${repo}/issues/${number}/comments`),
+  };
+}
