@@ -65,7 +65,7 @@ describe("dedup", () => {
     expect(metadataOf(await sentBeforeProbe(p))).toEqual([{ cluster: "test", revision: REVISION }]);
   });
 
-  it("case 34: fixed window anchored at first sighting (injected clock): admitted at 0, 5m01s, 10m30s; duplicate at 4m59s and 9m", async () => {
+  it("case 34: fixed window anchored at first sighting (injected clock): admitted at 0, 5m01s, 10m30s; duplicate at 4m59s and 9m (relay: duplicate:true instead of 429)", async () => {
     const p = boxTarget();
     await putP(p);
     await putA();
