@@ -34,8 +34,8 @@ export function providerStub(env: Env, ref: ProviderRef) {
  * Flux's event pipeline (event-routing-spec 1.2) with a durable end: metadata cleanup, dedup
  * (before matching, consuming the window even when nothing matches), token removal, Alert
  * matching, per-Alert provider checks and metadata combination, then one transactional enqueue
- * per provider. Resolves only when every outbox has stored its rows; on a storage failure the
- * dedup admission is given back and a 503 tells the sender to retry.
+ * per provider. Resolves only when every outbox has stored its rows, then confirms the dedup
+ * admission; on a storage failure the admission is given back and a 503 tells the sender to retry.
  */
 export async function dispatchEvent(env: Env, received: FluxEvent, cluster: string, now = Date.now()): Promise<DispatchResult> {
   const cleaned = cleanMetadata(received);
@@ -43,7 +43,7 @@ export async function dispatchEvent(env: Env, received: FluxEvent, cluster: stri
   const dedup = env.DEDUP.get(env.DEDUP.idFromName(dedupShard(key)));
   let admission: Admission;
   try {
-    admission = await dedup.admit(key, dedupWindowMs(env), now);
+    admission = await dedup.admit(key, dedupWindowMs(env), now, true);
   } catch (err) {
     log("error", "dedup store unavailable", { cluster, error: String(err) });
     throw new UnavailableError("the dedup store is unavailable; retry later", 5);
@@ -93,5 +93,10 @@ export async function dispatchEvent(env: Env, received: FluxEvent, cluster: stri
     await dedup.release(key, admission.window).catch(() => undefined);
     throw new UnavailableError("durable storage failed; nothing was accepted, retry later", 5);
   }
+  // Stored: the event may be answered 202. A failed confirmation only means a resend in this
+  // window is admitted again and its enqueue finds the rows already there.
+  await dedup.confirm(key, admission.window).catch((err) => log("warn", "dedup confirmation failed", { cluster, error: String(err) }));
+  // Re-admitted after an unconfirmed first attempt, and every row was already stored: a duplicate.
+  if (admission.unconfirmed && result.accepted === 0) result.duplicate = true;
   return result;
 }

@@ -22,6 +22,17 @@ describe("DedupObject (Flux's fixed window, persisted)", () => {
     expect((await stub.admit("k", 5 * MIN, t0 + 2000)).admitted).toBe(false);
   });
 
+  it("admits a resend again until the first admission is confirmed as stored", async () => {
+    const stub = env.DEDUP.get(env.DEDUP.idFromName("dedup-test-confirm"));
+    const t0 = 1_700_000_000_000;
+    // The first request died between admission and enqueue (a crash): its resend must not be a duplicate.
+    const first = await stub.admit("k", 5 * MIN, t0, true);
+    expect(await stub.admit("k", 5 * MIN, t0 + 1000, true)).toEqual({ admitted: true, window: first.window, windowEndMs: first.windowEndMs, unconfirmed: true });
+    await stub.confirm("k", first.window);
+    expect((await stub.admit("k", 5 * MIN, t0 + 2000, true)).admitted).toBe(false);
+    expect((await stub.admit("k", 5 * MIN, t0 + 5 * MIN + 1000, true)).admitted).toBe(true);
+  });
+
   it("forgets a key idle for more than two windows", async () => {
     const stub = env.DEDUP.get(env.DEDUP.idFromName("dedup-test-expiry"));
     const t0 = 1_700_000_000_000;
