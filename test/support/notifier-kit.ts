@@ -1,7 +1,14 @@
 import { expect } from "vitest";
 import { classifyResponse } from "../../src/notifiers/classify";
-import type { Classification, Notifier, NotifyContext, ProviderSettings, ResponseSnapshot } from "../../src/notifiers/types";
+import type { Classification, Notifier, NotifyContext, OutboundRequest, ProviderSettings, ResponseSnapshot } from "../../src/notifiers/types";
 import { isSkip } from "../../src/notifiers/types";
+
+/** The request a notifier formats for `ctx`; a Skip fails the test. */
+export async function formatRequest(notifier: Notifier, ctx: NotifyContext): Promise<OutboundRequest> {
+  const req = await notifier.format(ctx);
+  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
+  return req;
+}
 
 /** A response as the transport would hand it to a classifier. */
 export function response(status: number, body = "", headers: Record<string, string> = {}): ResponseSnapshot {

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import { parseFluxEvent, type FluxEvent } from "../../src/flux/event";
 import { parseManifest, type AlertManifest, type ProviderType } from "../../src/flux/manifests";
 import { goJson } from "../../src/lib/gojson";
-import type { OutboundRequest, ProviderSettings } from "../../src/notifiers/types";
+import type { Notifier, NotifyContext, OutboundRequest, ProviderSettings } from "../../src/notifiers/types";
+import { formatRequest } from "./notifier-kit";
 
 /** One case of shared/flux/vectors/<type>.json (copied into test/vectors/). */
 export interface Vector {
@@ -93,6 +94,38 @@ export function vectorSettings(v: Vector): ProviderSettings {
 export function vectorAlert(v: Vector): AlertManifest | undefined {
   if (!v.alert || Object.keys(v.alert).length === 0) return undefined;
   return v.alert as unknown as AlertManifest;
+}
+
+/** The vector's event, provider and alert as a notifier sees them, with parts overridden. */
+export function vectorContext(
+  v: Vector,
+  { event, settings, now = 0 }: { event?: Partial<FluxEvent>; settings?: Partial<ProviderSettings>; now?: number } = {},
+): NotifyContext {
+  return { event: { ...notifiedEvent(v), ...event }, settings: { ...vectorSettings(v), ...settings }, alert: vectorAlert(v), now };
+}
+
+/**
+ * One test per vector: its settings validate, and the request matches (`compare`, by default
+ * expectVectorRequest); `check` adds the type's own assertions on the same request.
+ */
+export function itFormatsVectors(
+  notifier: Notifier,
+  vectors: Vector[],
+  {
+    now = 0,
+    compare = expectVectorRequest,
+    check,
+  }: { now?: number; compare?: (req: OutboundRequest, v: Vector) => void; check?: (req: OutboundRequest, v: Vector, ctx: NotifyContext) => void } = {},
+): void {
+  for (const v of vectors) {
+    it(v.name, async () => {
+      const ctx = vectorContext(v, { now });
+      expect(notifier.validate(ctx.settings)).toEqual([]);
+      const req = await formatRequest(notifier, ctx);
+      compare(req, v);
+      check?.(req, v, ctx);
+    });
+  }
 }
 
 /**

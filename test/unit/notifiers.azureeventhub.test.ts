@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { azureEventHub, SAS_TOKEN_TTL_SECONDS } from "../../src/notifiers/azureeventhub";
-import { isSkip, type NotifyContext, type OutboundRequest, type ProviderSettings } from "../../src/notifiers/types";
-import { expectLeaksNoSecret, expectStatusTable } from "../support/notifier-kit";
-import { loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
+import { expectLeaksNoSecret, expectStatusTable, formatRequest } from "../support/notifier-kit";
+import { loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("azureeventhub");
@@ -15,15 +15,9 @@ interface AmqpExpectation {
   bodyRaw: string;
 }
 
-function context(v: Vector): NotifyContext {
-  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
-}
+const context = (v: Vector) => vectorContext(v, { now: NOW });
 
-async function request(ctx: NotifyContext): Promise<OutboundRequest> {
-  const req = await azureEventHub.format(ctx);
-  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-  return req;
-}
+const request = (ctx: NotifyContext) => formatRequest(azureEventHub, ctx);
 
 function withSettings(v: Vector, patch: Partial<ProviderSettings>): ProviderSettings {
   return { ...vectorSettings(v), ...patch };

@@ -2,34 +2,20 @@ import { describe, expect, it } from "vitest";
 import { goJson } from "../../src/lib/gojson";
 import { datadog } from "../../src/notifiers/datadog";
 import { goToLower } from "../../src/notifiers/go-strings";
-import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
-import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import type { NotifyContext } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
+import { itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("datadog");
 
-function context(v: Vector): NotifyContext {
-  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
-}
+const context = (v: Vector) => vectorContext(v, { now: NOW });
 
-async function request(ctx: NotifyContext): Promise<OutboundRequest> {
-  const req = await datadog.format(ctx);
-  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-  return req;
-}
+const request = (ctx: NotifyContext) => formatRequest(datadog, ctx);
 
 describe("datadog vectors", () => {
-  for (const v of vectors) {
-    it(v.name, async () => {
-      const ctx = context(v);
-      expect(datadog.validate(ctx.settings)).toEqual([]);
-      const req = await request(ctx);
-      expectVectorRequest(req, v);
-      // Metadata tags come from a Go map (random order); the relay sorts them by key.
-      expect(req.body).toBe(goJson(v.expect.body));
-    });
-  }
+  // Metadata tags come from a Go map (random order); the relay sorts them by key.
+  itFormatsVectors(datadog, vectors, { now: NOW, check: (req, v) => expect(req.body).toBe(goJson(v.expect.body)) });
 });
 
 describe("datadog format", () => {

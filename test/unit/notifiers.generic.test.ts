@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { generic } from "../../src/notifiers/generic";
 import { genericHmac } from "../../src/notifiers/generic-hmac";
-import { isSkip, type Notifier } from "../../src/notifiers/types";
+import type { Notifier } from "../../src/notifiers/types";
 import { expectLeaksNoSecret, expectStatusTable } from "../support/notifier-kit";
-import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+import { itFormatsVectors, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
 
 const cases: [string, Notifier][] = [["generic", generic], ["generic-hmac", genericHmac]];
 
 describe.each(cases)("%s vectors", (type, notifier) => {
-  for (const v of loadVectors(type)) {
-    it(v.name, async () => {
-      const settings = vectorSettings(v);
-      expect(notifier.validate(settings)).toEqual([]);
-      const req = await notifier.format({ event: notifiedEvent(v), settings, now: Date.parse("2026-01-15T10:20:30Z") });
-      if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-      expectVectorRequest(req, v);
-    });
-  }
+  itFormatsVectors(notifier, loadVectors(type), { now: Date.parse("2026-01-15T10:20:30Z") });
 });
 
 describe("settings validation", () => {

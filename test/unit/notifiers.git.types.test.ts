@@ -6,22 +6,19 @@ import { gitea } from "../../src/notifiers/gitea";
 import { github } from "../../src/notifiers/github";
 import { gitlab } from "../../src/notifiers/gitlab";
 import { isSkip, type Notifier, type NotifyContext, type OutboundRequest, type ProviderSettings } from "../../src/notifiers/types";
-import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
+import { loadVectors, vectorContext } from "../support/vectors";
 
 const SHA = "5394cb7f48332b2de7c17dd8b8384bbc84b7e738";
 
 /** The first vector of a type with settings overridden. */
 function ctx(type: string, settings: Partial<ProviderSettings> = {}): NotifyContext {
-  const v = loadVectors(type)[0];
-  return { event: notifiedEvent(v), settings: { ...vectorSettings(v), ...settings }, now: 0 };
+  return vectorContext(loadVectors(type)[0], { settings });
 }
 
 async function request(notifier: Notifier, context: NotifyContext): Promise<OutboundRequest> {
   expect(notifier.validate(context.settings)).toEqual([]);
-  const result = await notifier.format(context);
-  if (isSkip(result)) throw new Error(`unexpected skip: ${result.skip}`);
-  return result;
+  return formatRequest(notifier, context);
 }
 
 async function urlFor(notifier: Notifier, type: string, address: string): Promise<string> {

@@ -7,14 +7,12 @@ import { commitStatusId } from "../../src/notifiers/git/commit-status-id";
 import { github } from "../../src/notifiers/github";
 import { gitlab } from "../../src/notifiers/gitlab";
 import { notifierFor } from "../../src/notifiers/registry";
-import { isSkip, type Notifier, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
-import { expectGitHubVectorRequest, expectVectorRequest, loadVectors, notifiedEvent, vectorAlert, vectorSettings, type Vector } from "../support/vectors";
+import { isSkip, type Notifier, type OutboundRequest } from "../../src/notifiers/types";
+import { expectGitHubVectorRequest, expectVectorRequest, loadVectors, vectorContext, type Vector } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 
-function context(v: Vector): NotifyContext {
-  return { event: notifiedEvent(v), settings: vectorSettings(v), alert: vectorAlert(v), now: NOW };
-}
+const context = (v: Vector) => vectorContext(v, { now: NOW });
 
 /**
  * Where the vectors (computed by a Python re-implementation) and the Go SDKs disagree, the Go

@@ -1,30 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { githubDispatch } from "../../src/notifiers/githubdispatch";
-import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
-import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { expectGitHubVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import type { NotifyContext } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
+import { expectGitHubVectorRequest, itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("githubdispatch");
 
-function context(v: Vector): NotifyContext {
-  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
-}
+const context = (v: Vector) => vectorContext(v, { now: NOW });
 
-async function request(ctx: NotifyContext): Promise<OutboundRequest> {
-  const req = await githubDispatch.format(ctx);
-  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-  return req;
-}
+const request = (ctx: NotifyContext) => formatRequest(githubDispatch, ctx);
 
 describe("githubdispatch vectors", () => {
-  for (const v of vectors) {
-    it(v.name, async () => {
-      const ctx = context(v);
-      expect(githubDispatch.validate(ctx.settings)).toEqual([]);
-      expectGitHubVectorRequest(await request(ctx), v);
-    });
-  }
+  itFormatsVectors(githubDispatch, vectors, { now: NOW, compare: expectGitHubVectorRequest });
 });
 
 describe("githubdispatch addresses", () => {

@@ -3,39 +3,29 @@ import { describe, expect, it } from "vitest";
 import { encodeFluxEvent, type FluxEvent } from "../../src/flux/event";
 import { goJson } from "../../src/lib/gojson";
 import { matrix } from "../../src/notifiers/matrix";
-import { isSkip, type NotifyContext, type OutboundRequest, type ProviderSettings } from "../../src/notifiers/types";
-import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+import type { NotifyContext, OutboundRequest, ProviderSettings } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
+import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
 
 const vectors = loadVectors("matrix");
 const [info] = vectors;
 
-function context(event: Partial<FluxEvent> = {}, settings: Partial<ProviderSettings> = {}): NotifyContext {
-  return { event: { ...notifiedEvent(info), ...event }, settings: { ...vectorSettings(info), ...settings }, now: 0 };
-}
+const context = (event: Partial<FluxEvent> = {}, settings: Partial<ProviderSettings> = {}) =>
+  vectorContext(info, { event, settings });
 
-async function request(ctx: NotifyContext): Promise<OutboundRequest> {
-  const req = await matrix.format(ctx);
-  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-  return req;
-}
+const request = (ctx: NotifyContext) => formatRequest(matrix, ctx);
 
 const txnId = (req: OutboundRequest) => req.url.slice(req.url.lastIndexOf("/") + 1);
 
 describe("matrix vectors", () => {
-  for (const v of vectors) {
-    it(v.name, async () => {
-      const settings = vectorSettings(v);
-      expect(matrix.validate(settings)).toEqual([]);
-      const event = notifiedEvent(v);
-      const req = await request({ event, settings, now: 0 });
-      expectVectorRequest(req, v);
+  itFormatsVectors(matrix, vectors, {
+    check(req, v, { event }) {
       expect(req.body).toBe(goJson(v.expect.body));
       // The transaction id hashes the same bytes a generic webhook would carry.
       expect(encodeFluxEvent(event)).toBe(v.txnIdSource);
       expect(txnId(req)).toBe(createHash("sha1").update(String(v.txnIdSource)).digest("hex"));
-    });
-  }
+    },
+  });
 });
 
 describe("matrix transaction id", () => {

@@ -1,31 +1,19 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { opsgenie } from "../../src/notifiers/opsgenie";
-import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
-import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import type { NotifyContext } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
+import { itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("opsgenie");
 
-function context(v: Vector): NotifyContext {
-  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
-}
+const context = (v: Vector) => vectorContext(v, { now: NOW });
 
-async function request(ctx: NotifyContext): Promise<OutboundRequest> {
-  const req = await opsgenie.format(ctx);
-  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-  return req;
-}
+const request = (ctx: NotifyContext) => formatRequest(opsgenie, ctx);
 
 describe("opsgenie vectors", () => {
-  for (const v of vectors) {
-    it(v.name, async () => {
-      const ctx = context(v);
-      expect(opsgenie.validate(ctx.settings)).toEqual([]);
-      expectVectorRequest(await request(ctx), v);
-    });
-  }
+  itFormatsVectors(opsgenie, vectors, { now: NOW });
 });
 
 describe("opsgenie format", () => {

@@ -1,22 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { sentry } from "../../src/notifiers/sentry";
-import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/notifiers/types";
-import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import type { NotifyContext } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
+import { loadVectors, type Vector, vectorContext } from "../support/vectors";
 
 const NOW = Date.parse("2026-01-15T10:30:00.250Z");
 const vectors = loadVectors("sentry");
 const [infoVector, errorVector] = vectors;
 
-function context(v: Vector): NotifyContext {
-  return { event: notifiedEvent(v), settings: vectorSettings(v), now: NOW };
-}
+const context = (v: Vector) => vectorContext(v, { now: NOW });
 
-async function request(ctx: NotifyContext): Promise<OutboundRequest> {
-  const req = await sentry.format(ctx);
-  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-  return req;
-}
+const request = (ctx: NotifyContext) => formatRequest(sentry, ctx);
 
 interface Envelope {
   header: Record<string, unknown>;

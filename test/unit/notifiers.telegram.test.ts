@@ -2,33 +2,20 @@ import { describe, expect, it } from "vitest";
 import type { FluxEvent } from "../../src/flux/event";
 import { goJson } from "../../src/lib/gojson";
 import { escapeMarkdownV2, telegram } from "../../src/notifiers/telegram";
-import { isSkip, type NotifyContext, type OutboundRequest, type ProviderSettings } from "../../src/notifiers/types";
-import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
-import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
+import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
+import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
 
 const vectors = loadVectors("telegram");
 const [info] = vectors;
 
-function context(event: Partial<FluxEvent> = {}, settings: Partial<ProviderSettings> = {}): NotifyContext {
-  return { event: { ...notifiedEvent(info), ...event }, settings: { ...vectorSettings(info), ...settings }, now: 0 };
-}
+const context = (event: Partial<FluxEvent> = {}, settings: Partial<ProviderSettings> = {}) =>
+  vectorContext(info, { event, settings });
 
-async function request(ctx: NotifyContext): Promise<OutboundRequest> {
-  const req = await telegram.format(ctx);
-  if (isSkip(req)) throw new Error(`unexpected skip: ${req.skip}`);
-  return req;
-}
+const request = (ctx: NotifyContext) => formatRequest(telegram, ctx);
 
 describe("telegram vectors", () => {
-  for (const v of vectors) {
-    it(v.name, async () => {
-      const settings = vectorSettings(v);
-      expect(telegram.validate(settings)).toEqual([]);
-      const req = await request({ event: notifiedEvent(v), settings, now: 0 });
-      expectVectorRequest(req, v);
-      expect(req.body).toBe(goJson(v.expect.body));
-    });
-  }
+  itFormatsVectors(telegram, vectors, { check: (req, v) => expect(req.body).toBe(goJson(v.expect.body)) });
 });
 
 describe("telegram MarkdownV2", () => {
