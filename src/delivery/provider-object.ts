@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { resolveProvider, type ResolvedProvider } from "../config/settings";
 import { loadProvider } from "../config/store";
 import type { FluxEvent } from "../flux/event";
-import { COMMIT_STATUS_TYPES, type AlertManifest, type ProviderManifest } from "../flux/manifests";
+import { CHANGE_REQUEST_TYPES, COMMIT_STATUS_TYPES, type AlertManifest, type ProviderManifest, type ProviderType } from "../flux/manifests";
 import { log } from "../lib/log";
 import { redact } from "../lib/redact";
 import { notifierFor } from "../notifiers/registry";
@@ -467,11 +467,8 @@ export class ProviderObject extends DurableObject<Env> {
     const c = result.classification;
     let error = c.outcome === "delivered" ? (result.skipped ?? null) : c.reason;
     const type = provider.provider?.settings?.type;
-    // A commit status needs the commit an event is about, and a test event is about none; said
-    // plainly, so that "missing revision metadata" is not read as a fault of the provider.
-    if (c.outcome !== "delivered" && result.dispatchError && !provider.provider?.problems.length && type && COMMIT_STATUS_TYPES.includes(type)) {
-      error = `a test event names no commit, so ${type} cannot post a commit status for it: ${c.reason}`;
-    }
+    const gap = type && testEventGap(type);
+    if (gap && c.outcome !== "delivered" && result.dispatchError && !provider.provider?.problems.length) error = `${gap}: ${c.reason}`;
     this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, summary)
       VALUES (${Date.now()}, ${null}, ${1}, ${"test"}, ${result.status ?? null}, ${result.latencyMs}, ${error}, ${null}, ${summarize(event)})`;
     return { outcome: c.outcome === "delivered" ? (result.skipped ? "skipped" : "delivered") : "failed", status: result.status ?? null, latencyMs: result.latencyMs, error };
@@ -482,6 +479,16 @@ export class ProviderObject extends DurableObject<Env> {
 export function summarize(event: FluxEvent): string {
   const o = event.involvedObject;
   return `${o.kind}/${o.namespace}/${o.name} ${event.severity} ${event.reason}`.slice(0, 200);
+}
+
+/**
+ * What a test event lacks for types that act on a commit or a pull request named by the event,
+ * said plainly so that "missing revision metadata" is not read as a fault of the provider.
+ */
+function testEventGap(type: ProviderType): string | undefined {
+  if (COMMIT_STATUS_TYPES.includes(type)) return `a test event names no commit, so ${type} cannot post a commit status for it`;
+  if (CHANGE_REQUEST_TYPES.includes(type)) return `a test event names no pull or merge request, so ${type} cannot comment on it`;
+  return undefined;
 }
 
 const TEST_MARK = "flux-relay test notification";

@@ -50,7 +50,7 @@ describe("per-provider pace (flux-relay.fluxcd.io/min-interval)", () => {
     const ref = { namespace: "flux-system", name: "paced" };
     const queued = await providerStub(env, ref).enqueue(ref, sent.map((message) => ({ payload: { event: deliveredEvent(message), cluster: "test" } })));
     expect(queued).toEqual({ queued: 50, dropped: 0 });
-    await box.waitFor(sent.length, 12_000);
+    await box.waitFor(sent.length, 15_000);
     // Long enough for a duplicate or a stray 51st request to show up.
     await new Promise((r) => setTimeout(r, 300));
     const all = await box.requests();

@@ -74,6 +74,13 @@ const COMMIT_STATUS: Partial<Record<ProviderType, (box: CaptureBox) => string>> 
   azuredevops: (b) => `${b.url}/org/project/_git/repo`,
 };
 
+/** Pull/merge request comment types: refused before anything is sent, like the commit-status ones. */
+const CHANGE_REQUEST: Partial<Record<ProviderType, (box: CaptureBox) => string>> = {
+  githubpullrequestcomment: (b) => `${hostOnly(b)}/owner/repo`,
+  gitlabmergerequestcomment: (b) => `${b.url}/group/project`,
+  giteapullrequestcomment: (b) => `${hostOnly(b)}/owner/repo`,
+};
+
 /** Types whose destination host is fixed by the type, so no capture server can stand in for it. */
 const NOT_HTTP_ADDRESSABLE: Partial<Record<ProviderType, string>> = {
   telegram: "always api.telegram.org",
@@ -89,7 +96,7 @@ async function testSend(name: string): Promise<TestOutcome> {
 
 describe("POST /api/v1/providers/:ns/:name/test for every type", () => {
   it("covers every implemented type", () => {
-    const covered = [...Object.keys(SENT), ...Object.keys(COMMIT_STATUS), ...Object.keys(NOT_HTTP_ADDRESSABLE)].sort();
+    const covered = [...Object.keys(SENT), ...Object.keys(COMMIT_STATUS), ...Object.keys(CHANGE_REQUEST), ...Object.keys(NOT_HTTP_ADDRESSABLE)].sort();
     expect(covered).toEqual([...implementedTypes()].sort());
   });
 
@@ -118,6 +125,19 @@ describe("POST /api/v1/providers/:ns/:name/test for every type", () => {
       status: null,
       latencyMs: 0,
       error: `a test event names no commit, so ${type} cannot post a commit status for it: missing revision metadata`,
+    });
+    expect(await box.requests()).toEqual([]);
+  });
+
+  it.each(Object.keys(CHANGE_REQUEST) as ProviderType[])("%s: says that a test event names no pull or merge request", async (type) => {
+    const box = captureBox();
+    const name = `test-${type}`;
+    await putProvider(name, { type, address: CHANGE_REQUEST[type]!(box), ...TOKEN_SECRET }, { metadata: { uid: UID } });
+    expect(await testSend(name)).toEqual({
+      outcome: "failed",
+      status: null,
+      latencyMs: 0,
+      error: `a test event names no pull or merge request, so ${type} cannot comment on it: missing "change_request" metadata key`,
     });
     expect(await box.requests()).toEqual([]);
   });
