@@ -16,8 +16,9 @@ let caseStartedAt = 0;
 
 /**
  * Section 10's "fresh rate limiter for every case": no config, and every dedup shard forgets its
- * keys. Provider objects keep their history across cases (as in production), so dispatch failures
- * are read only from the current case on (alertStatus).
+ * keys. Provider objects keep their history across cases, because deleting Durable Objects
+ * (cloudflare:test `reset`) while the previous case's outbox alarm is finishing left the next
+ * case's alarm unfired now and then; so dispatch failures are read from this case on (alertStatus).
  */
 export async function freshRelay(): Promise<void> {
   caseStartedAt = Date.now();
@@ -26,9 +27,9 @@ export async function freshRelay(): Promise<void> {
   await Promise.all(shards.map((id) => runInDurableObject(env.DEDUP.get(id), (_, state) => void state.storage.sql.exec("DELETE FROM seen"))));
 }
 
-/** Provider P (generic, pointing at `box`) with spec overrides. */
-export function putP(box: Target | null, spec: Record<string, unknown> = {}): Promise<void> {
-  return putProvider("p", { type: "generic", ...(box ? { address: box.address } : {}), ...spec });
+/** Provider P (generic, addressed at `target`, or without an address) with spec overrides. */
+export function putP(target: Target | null, spec: Record<string, unknown> = {}): Promise<void> {
+  return putProvider("p", { type: "generic", ...(target ? { address: target.address } : {}), ...spec });
 }
 
 /** Alert A (`eventSources: [{kind: Kustomization, name: '*'}]`, eventSeverity omitted) with spec overrides. */
@@ -43,9 +44,10 @@ export interface Target {
   requests(): Promise<CapturedRequest[]>;
 }
 
-export function boxTarget(): Target & { box: CaptureBox } {
+/** A fresh capture box, standing in for P's `https://hook.example/in`. */
+export function boxTarget(): Target {
   const box = captureBox();
-  return { box, address: box.url, requests: () => box.requests() };
+  return { address: box.url, requests: () => box.requests() };
 }
 
 /**
@@ -69,15 +71,15 @@ export function gitHubRepo(): Target & { statusesPath: string } {
 const PROBE = "ctl-probe-";
 
 /**
- * Proves the provider's outbox went idle and returns what it sent before: adds an Alert for a
+ * Proves P's outbox went idle and returns what it sent before: adds an Alert for a
  * probe object (only now, so the case itself ran on the spec's fixtures), sends a probe event and
  * waits for it. The outbox is FIFO per provider, so anything the case had queued for it was
  * attempted before the probe. The probe carries a commit so commit-status providers post it too,
  * and a unique object name, which every provider type puts in what it sends.
  */
-export async function sentBeforeProbe(target: Target, provider = "p"): Promise<CapturedRequest[]> {
+export async function sentBeforeProbe(target: Target): Promise<CapturedRequest[]> {
   const name = `${PROBE}${crypto.randomUUID().slice(0, 8)}`;
-  await putAlert(name, { providerRef: { name: provider }, eventSources: [{ kind: "GitRepository", name }] });
+  await putAlert(name, { providerRef: { name: "p" }, eventSources: [{ kind: "GitRepository", name }] });
   const res = await sendSigned({
     involvedObject: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", name, namespace: "flux-system" },
     severity: "info",
@@ -97,15 +99,16 @@ export async function sentBeforeProbe(target: Target, provider = "p"): Promise<C
 }
 
 /** Exactly one POST reached the target before the probe; returns its parsed JSON body. */
-export async function deliveredOnce(target: Target, provider = "p"): Promise<Record<string, any>> {
-  const sent = await sentBeforeProbe(target, provider);
+export async function deliveredOnce(target: Target): Promise<Record<string, any>> {
+  const sent = await sentBeforeProbe(target);
   expect(sent).toHaveLength(1);
   expect(sent[0].method).toBe("POST");
   return JSON.parse(sent[0].body);
 }
 
-export async function notDelivered(target: Target, provider = "p"): Promise<void> {
-  expect(await sentBeforeProbe(target, provider)).toEqual([]);
+/** Nothing reached the target before the probe. */
+export async function notDelivered(target: Target): Promise<void> {
+  expect(await sentBeforeProbe(target)).toEqual([]);
 }
 
 /** Polls `probe` every 25 ms until it returns a value (bounded: the outbox works in milliseconds here). */
@@ -123,8 +126,9 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
 export const NONE = { accepted: 0, duplicate: false };
 export const DUPLICATE = { accepted: 0, duplicate: true };
 
-export async function post(body: unknown, cluster?: string): Promise<{ status: number; body: unknown }> {
-  const res = await sendSigned(body, { cluster });
+/** A signed POST to /hook/test, as Flux's generic-hmac provider sends it; the relay's answer. */
+export async function post(body: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await sendSigned(body);
   return { status: res.status, body: await res.json() };
 }
 
