@@ -65,13 +65,19 @@ export function MessagePage(props: { title: string; message: string }) {
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") : "never");
 
+function span(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
 function ago(ms: number | null | undefined, now: number): string {
-  if (!ms) return "";
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86_400)}d ago`;
+  return ms ? `${span(Math.max(0, Math.round((now - ms) / 1000)))} ago` : "";
+}
+
+function inFuture(ms: number, now: number): string {
+  return ms - now < 1000 ? "now" : `in ${span(Math.round((ms - now) / 1000))}`;
 }
 
 function ReadyCell(props: { conditions: Omit<Condition, "lastTransitionTime">[] }) {
@@ -118,12 +124,15 @@ function ProvidersTable(props: { providers: ProviderView[]; now: number }) {
               <td>{suspended ? (p.spec.suspend ? "yes (spec.suspend)" : "yes") : "no"}</td>
               <td class="num">
                 {s.queueDepth}
-                {s.queueDepth > 0 && s.nextAttemptAt ? <div class="message">next attempt {iso(s.nextAttemptAt)}</div> : null}
+                {s.queueDepth > 0 && s.nextAttemptAt ? <div class="message" title={iso(s.nextAttemptAt)}>{`next try ${inFuture(s.nextAttemptAt, props.now)}`}</div> : null}
               </td>
               <td title={iso(s.lastDeliveryAt)}>{s.lastDeliveryAt ? ago(s.lastDeliveryAt, props.now) : "never"}</td>
               <td class="message">{s.lastError ? `${ago(s.lastError.at, props.now)}: ${s.lastError.message}` : ""}</td>
               <td class="counters">
-                {`${s.counters.delivered} delivered, ${s.counters.retried} retried, ${s.counters.deadLettered} dead, ${s.counters.dropped} dropped`}
+                <div>{`${s.counters.delivered} delivered`}</div>
+                <div>{`${s.counters.retried} retried`}</div>
+                <div>{`${s.counters.deadLettered} dead`}</div>
+                {s.counters.dropped > 0 ? <div>{`${s.counters.dropped} dropped`}</div> : null}
               </td>
               <td class="actions">
                 {s.suspended ? <Action provider={id} action="resume" label="Resume" /> : <Action provider={id} action="suspend" label="Suspend" />}
@@ -170,7 +179,7 @@ function DeliveriesTable(props: { deliveries: DashboardData["deliveries"]; now: 
       <tbody>
         {props.deliveries.map((d) => (
           <tr>
-            <td title={iso(d.at)}>{ago(d.at, props.now)}</td>
+            <td class="when" title={iso(d.at)}>{ago(d.at, props.now)}</td>
             <td>{d.provider}</td>
             <td>{d.alert ?? ""}</td>
             <td class="message">{d.summary}</td>
@@ -268,10 +277,13 @@ main { padding: 1rem 1.5rem 3rem; }
 h2 { font-size: 1rem; margin: 1.5rem 0 0.5rem; }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
 th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); }
+section { overflow-x: auto; }
 th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; }
 td.name { font-weight: 600; white-space: nowrap; }
 .message { color: var(--muted); font-size: 0.85rem; overflow-wrap: anywhere; max-width: 36rem; }
+td.when { white-space: nowrap; }
+td.counters { font-size: 0.85rem; color: var(--muted); white-space: nowrap; }
 .badge { display: inline-block; padding: 0 0.45rem; border-radius: 0.6rem; font-size: 0.8rem; font-weight: 600; color: #fff; }
 .badge.ok { background: var(--ok); }
 .badge.bad { background: var(--bad); }

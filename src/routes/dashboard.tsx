@@ -27,7 +27,8 @@ const pageHeaders: MiddlewareHandler<Env_> = async (c, next) => {
   await next();
   c.header("content-security-policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   c.header("x-content-type-options", "nosniff");
-  c.header("referrer-policy", "no-referrer");
+  // Not no-referrer: Chrome then sends `Origin: null` with the page's own form posts, which the Origin check must refuse.
+  c.header("referrer-policy", "same-origin");
   c.header("cache-control", "no-store");
 };
 for (const path of ["/", "/login", "/logout", "/dashboard/*"]) dashboard.use(path, pageHeaders);

@@ -123,6 +123,14 @@ export class WranglerDev {
     return relay;
   }
 
+  /**
+   * The instance's own directory: its wrangler.toml, `state/` (local KV and Durable Objects) and
+   * `secrets.env`, for tools that write there as a user would (`npm run import -- --local`).
+   */
+  get directory(): string {
+    return this.dir;
+  }
+
   /** Where this instance's wrangler output goes (complete, unlike logTail). */
   get logPath(): string {
     return path.join(LOG_DIR, `${this.opts.label}-${process.pid}.log`);
