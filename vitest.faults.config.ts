@@ -1,7 +1,17 @@
 import { defineConfig } from "vitest/config";
-import { harness } from "./vitest.e2e.config";
 
-// Fault injection (outages, crashes, slow and rude receivers) on the e2e harness.
+// Fault injection (outages, crashes, slow and rude receivers) on the e2e harness, with the same
+// settings as vitest.e2e.config.ts (no import between configs: Vite's native config loader
+// refuses extensionless imports, and TypeScript refuses `.ts` ones).
 export default defineConfig({
-  test: { ...harness, name: "faults", include: ["test/faults/**/*.test.ts"], testTimeout: 240_000 },
+  test: {
+    name: "faults",
+    include: ["test/faults/**/*.test.ts"],
+    environment: "node",
+    globalSetup: ["test/support/e2e-setup.ts"],
+    fileParallelism: false,
+    testTimeout: 240_000,
+    hookTimeout: 180_000,
+    teardownTimeout: 30_000,
+  },
 });

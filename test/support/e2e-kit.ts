@@ -98,31 +98,46 @@ export interface Ack {
   seq: number;
   status: number | "error";
   duplicate?: boolean;
-  /** When the answer arrived (ms since the epoch). */
+  /** When the request left (ms since the epoch). */
+  sentAt: number;
+  /** When the answer arrived. */
   at: number;
   error?: string;
 }
 
 /**
- * Sends `count` events of one stream (Kustomization `stream`) one after another, so the order in
- * which the relay acknowledged them is the order they must be delivered in. Stops at the first
- * transport error when `stopOnError` (the relay went away), after `count` otherwise.
+ * Sends the events `seqs` of one stream (Kustomization `stream`), at most `window` at a time (Flux
+ * posts events concurrently too). An event acknowledged before another was sent must be delivered
+ * before it; deliveryStats checks exactly that. Stops sending at the first transport error when
+ * `stopOnError` (the relay went away).
  */
-export async function sendStream(relay: WranglerDev, cluster: string, stream: string, seqs: number[], opts: { stopOnError?: boolean; onAck?: (ack: Ack) => void } = {}): Promise<Ack[]> {
+export async function sendStream(
+  relay: WranglerDev,
+  cluster: string,
+  stream: string,
+  seqs: number[],
+  opts: { window?: number; stopOnError?: boolean; onAck?: (ack: Ack) => void } = {},
+): Promise<Ack[]> {
   const acks: Ack[] = [];
-  for (const seq of seqs) {
-    const id = `${stream}:${seq}`;
-    let ack: Ack;
-    try {
-      const res = await relay.hook(cluster, fluxEvent(stream, stream, seq));
-      ack = { id, stream, seq, status: res.status, duplicate: res.body.duplicate, at: Date.now(), error: res.body.error };
-    } catch (err) {
-      ack = { id, stream, seq, status: "error", at: Date.now(), error: String((err as Error).cause ?? err) };
+  const queue = [...seqs];
+  let stopped = false;
+  const worker = async () => {
+    for (let seq = queue.shift(); seq !== undefined && !stopped; seq = queue.shift()) {
+      const id = `${stream}:${seq}`;
+      const sentAt = Date.now();
+      let ack: Ack;
+      try {
+        const res = await relay.hook(cluster, fluxEvent(stream, stream, seq));
+        ack = { id, stream, seq, status: res.status, duplicate: res.body.duplicate, sentAt, at: Date.now(), error: res.body.error };
+      } catch (err) {
+        ack = { id, stream, seq, status: "error", sentAt, at: Date.now(), error: String((err as Error).cause ?? err) };
+        if (opts.stopOnError) stopped = true;
+      }
+      acks.push(ack);
+      opts.onAck?.(ack);
     }
-    acks.push(ack);
-    opts.onAck?.(ack);
-    if (ack.status === "error" && opts.stopOnError) break;
-  }
+  };
+  await Promise.all(Array.from({ length: opts.window ?? 1 }, worker));
   return acks;
 }
 
@@ -147,7 +162,7 @@ export interface DeliveryStats {
   duplicates: number;
   /** Acknowledged events never answered 2xx. */
   missing: string[];
-  /** Events delivered out of their stream's acknowledgement order (first 2xx answers). */
+  /** Events whose first 2xx answer came before that of an event acknowledged before they were sent. */
   orderViolations: string[];
   /** From the 202 to the first 2xx answer. */
   maxLatencyMs: number;
@@ -155,11 +170,11 @@ export interface DeliveryStats {
 }
 
 export function deliveryStats(acks: Ack[], requests: CapturedRequest[]): DeliveryStats {
-  const acked = new Map(acknowledged(acks).map((a) => [a.id, a]));
+  const acked = new Map<string, Ack>();
+  for (const a of acknowledged(acks)) if (!acked.has(a.id)) acked.set(a.id, a);
   const firstOk = new Map<string, CapturedRequest>();
+  const order = new Map<string, string[]>();
   let duplicates = 0;
-  const lastSeq = new Map<string, number>();
-  const orderViolations: string[] = [];
   for (const req of requests) {
     const id = idOf(req);
     if (!id || !succeeded(req)) continue;
@@ -168,9 +183,18 @@ export function deliveryStats(acks: Ack[], requests: CapturedRequest[]): Deliver
       continue;
     }
     firstOk.set(id.id, req);
-    const last = lastSeq.get(id.stream);
-    if (last !== undefined && id.seq < last) orderViolations.push(`${id.id} after ${id.stream}:${last}`);
-    lastSeq.set(id.stream, Math.max(last ?? -1, id.seq));
+    order.set(id.stream, [...(order.get(id.stream) ?? []), id.id]);
+  }
+  const orderViolations: string[] = [];
+  for (const delivered of order.values()) {
+    // Quadratic, but a stream has at most a few hundred events.
+    delivered.forEach((later, i) => {
+      const b = acked.get(later);
+      for (const earlier of delivered.slice(i + 1)) {
+        const a = acked.get(earlier);
+        if (a && b && a.at < b.sentAt) orderViolations.push(`${later} delivered before ${earlier}, which was acknowledged before ${later} was sent`);
+      }
+    });
   }
   const latencies = [...acked.values()].filter((a) => firstOk.has(a.id)).map((a) => Math.max(0, firstOk.get(a.id)!.at - a.at)).sort((x, y) => x - y);
   return {
