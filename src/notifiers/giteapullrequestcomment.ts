@@ -1,8 +1,7 @@
 import { goJson } from "../lib/gojson";
-import { collectProblems } from "./classify";
 import { parseGitAddress } from "./git/address";
 import { changeRequestNumber, commentBody, commentKeyMarker, editOrCreate, nested, type CommentThread } from "./git/change-request";
-import { giteaRepository, giteaToken } from "./gitea";
+import { gitea, giteaRepository, giteaToken } from "./gitea";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**
@@ -14,7 +13,7 @@ import type { Notifier, NotifyContext, OutboundRequest } from "./types";
  */
 export const giteaPullRequestComment: Notifier = {
   type: "giteapullrequestcomment",
-  validate: (s) => collectProblems(() => giteaToken(s), () => giteaRepository(s)),
+  validate: gitea.validate,
   format: (ctx) => thread(ctx).create,
   exchange: (ctx, send) => editOrCreate(thread(ctx), send),
 };

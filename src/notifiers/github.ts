@@ -42,12 +42,18 @@ export function gitHubHeaders(token: string): Record<string, string> {
 
 /** `<api>/repos/<owner>/<repo>`: api.github.com for github.com, `<host>/api/v3` for GitHub Enterprise. */
 export function gitHubRepository(settings: ProviderSettings): string {
-  const address = parseGitAddress(settings.address);
-  const [owner, repo] = ownerAndRepo(address);
-  return `${gitHubApiBase(address.origin, address.host)}/repos/${goPathEscape(owner)}/${goPathEscape(repo)}`;
+  return gitHubEndpoints(settings).repo;
 }
 
-export function gitHubApiBase(origin: string, host: string): string {
+/** The API base of the address's host and the repository's URL under it. */
+export function gitHubEndpoints(settings: ProviderSettings): { api: string; repo: string } {
+  const address = parseGitAddress(settings.address);
+  const [owner, repo] = ownerAndRepo(address);
+  const api = gitHubApiBase(address.origin, address.host);
+  return { api, repo: `${api}/repos/${goPathEscape(owner)}/${goPathEscape(repo)}` };
+}
+
+function gitHubApiBase(origin: string, host: string): string {
   if (host === "github.com") return "https://api.github.com";
   // go-github's WithEnterpriseURLs leaves `api.` hosts alone and appends /api/v3 to the rest.
   return host.startsWith("api.") || host.includes(".api.") ? origin : `${origin}/api/v3`;

@@ -1,9 +1,6 @@
 import { goJson } from "../lib/gojson";
-import { collectProblems } from "./classify";
-import { goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
 import { changeRequestNumber, commentBody, commentKeyMarker, editOrCreate, nested, type CommentThread } from "./git/change-request";
-import { classifyRateLimit } from "./git/http";
-import { gitHubApiBase, gitHubHeaders, gitHubRepository, gitHubToken } from "./github";
+import { github, gitHubEndpoints, gitHubHeaders, gitHubToken } from "./github";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**
@@ -13,10 +10,10 @@ import type { Notifier, NotifyContext, OutboundRequest } from "./types";
  */
 export const githubPullRequestComment: Notifier = {
   type: "githubpullrequestcomment",
-  validate: (s) => collectProblems(() => gitHubToken(s), () => gitHubRepository(s)),
+  validate: github.validate,
   format: (ctx) => thread(ctx).create,
   exchange: (ctx, send) => editOrCreate(thread(ctx), send),
-  classify: (res) => classifyRateLimit(res),
+  classify: github.classify,
   // Comments count against GitHub's content-creation limit of 80 requests per minute
   // (docs.github.com, REST API rate limits, secondary rate limits).
   paceMs: () => 750,
@@ -25,10 +22,7 @@ export const githubPullRequestComment: Notifier = {
 function thread(ctx: NotifyContext): CommentThread {
   const { settings, event } = ctx;
   const token = gitHubToken(settings);
-  const address = parseGitAddress(settings.address);
-  const [owner, name] = ownerAndRepo(address);
-  const api = gitHubApiBase(address.origin, address.host);
-  const repo = `${api}/repos/${goPathEscape(owner)}/${goPathEscape(name)}`;
+  const { api, repo } = gitHubEndpoints(settings);
   const number = changeRequestNumber(event, "strconv.Atoi");
   const marker = commentKeyMarker("flux-pr-comment-key", ctx);
   const headers = gitHubHeaders(token);

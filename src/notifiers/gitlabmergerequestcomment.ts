@@ -1,9 +1,7 @@
 import { goJson } from "../lib/gojson";
-import { collectProblems } from "./classify";
 import { parseGitAddress } from "./git/address";
 import { changeRequestNumber, commentBody, commentKeyMarker, editOrCreate, nested, type CommentThread } from "./git/change-request";
-import { classifyRateLimit } from "./git/http";
-import { gitLabProject, gitLabToken } from "./gitlab";
+import { gitlab, gitLabProject, gitLabToken } from "./gitlab";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**
@@ -13,10 +11,10 @@ import type { Notifier, NotifyContext, OutboundRequest } from "./types";
  */
 export const gitlabMergeRequestComment: Notifier = {
   type: "gitlabmergerequestcomment",
-  validate: (s) => collectProblems(() => gitLabToken(s), () => gitLabProject(s)),
+  validate: gitlab.validate,
   format: (ctx) => thread(ctx).create,
   exchange: (ctx, send) => editOrCreate(thread(ctx), send),
-  classify: (res) => classifyRateLimit(res),
+  classify: gitlab.classify,
 };
 
 function thread(ctx: NotifyContext): CommentThread {
