@@ -63,6 +63,11 @@ const SENT: Partial<Record<ProviderType, SentCase>> = {
     // An info event is a resolve carrying only the routing and dedup keys.
     marked: (r, name) => expect(JSON.parse(r.body)).toEqual({ routing_key: name, event_action: "resolve", dedup_key: "flux-relay-test" }),
   },
+  zulip: {
+    spec: (b) => ({ address: hostOnly(b), channel: "flux/deployments" }),
+    pick: (r, unique) => r.path === "/api/v1/messages" && (new URLSearchParams(r.body).get("content") ?? "").includes(`flux-system/${unique}`),
+    marked: (r, name) => expect(new URLSearchParams(r.body).get("content")).toContain(`${MARK} for provider flux-system/${name}`),
+  },
 };
 
 /** Commit-status types: configured against the capture server, refused before anything is sent. */
@@ -86,6 +91,7 @@ const NOT_HTTP_ADDRESSABLE: Partial<Record<ProviderType, string>> = {
   telegram: "always api.telegram.org",
   bitbucket: "always api.bitbucket.org",
   azureeventhub: "always https://<namespace>.servicebus.windows.net",
+  googlepubsub: "always pubsub.googleapis.com",
 };
 
 async function testSend(name: string): Promise<TestOutcome> {
