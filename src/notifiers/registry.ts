@@ -24,6 +24,7 @@ import { giteaPullRequestComment } from "./giteapullrequestcomment";
 import { githubPullRequestComment } from "./githubpullrequestcomment";
 import { gitlabMergeRequestComment } from "./gitlabmergerequestcomment";
 import { googlePubSub } from "./googlepubsub";
+import { otel } from "./otel";
 import { zulip } from "./zulip";
 import { grafana } from "./grafana";
 import { opsgenie } from "./opsgenie";
@@ -32,7 +33,7 @@ import { sentry } from "./sentry";
 import type { Notifier } from "./types";
 
 /** Every implemented Provider type, keyed by `spec.type`. */
-const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram, github, gitlab, gitea, bitbucket, bitbucketServer, azureDevOps, sentry, opsgenie, alertmanager, grafana, githubDispatch, azureEventHub, pagerduty, datadog, githubPullRequestComment, gitlabMergeRequestComment, giteaPullRequestComment, googlePubSub, zulip];
+const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram, github, gitlab, gitea, bitbucket, bitbucketServer, azureDevOps, sentry, opsgenie, alertmanager, grafana, githubDispatch, azureEventHub, pagerduty, datadog, githubPullRequestComment, gitlabMergeRequestComment, giteaPullRequestComment, googlePubSub, zulip, otel];
 
 const registry = new Map<ProviderType, Notifier>(notifiers.map((n) => [n.type, n]));
 
