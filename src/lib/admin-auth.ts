@@ -6,7 +6,9 @@ import { sessionValid, SESSION_COOKIE } from "./session";
 
 /**
  * Admin authentication for /api/*, /metrics and the status page: `Authorization: Bearer
- * <ADMIN_TOKEN>` compared in constant time, or the status page's session cookie.
+ * <ADMIN_TOKEN>` compared in constant time, or the status page's session cookie. A cookie is sent
+ * by the browser on its own, so a write authenticated by it must also come from this origin:
+ * SameSite=Strict alone lets a sibling subdomain (same site) forge a form post.
  */
 export const requireAdmin: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
   const token = c.env.ADMIN_TOKEN;
@@ -18,6 +20,12 @@ export const requireAdmin: MiddlewareHandler<{ Bindings: Env }> = async (c, next
     return next();
   }
   const cookie = getCookie(c, SESSION_COOKIE);
-  if (cookie && (await sessionValid(cookie, token))) return next();
+  if (cookie && (await sessionValid(cookie, token))) {
+    const safe = c.req.method === "GET" || c.req.method === "HEAD";
+    if (!safe && c.req.header("origin") !== new URL(c.req.url).origin) {
+      throw new UnauthorizedError("a session cookie authorizes writes only from the status page's origin; API clients send Authorization: Bearer <ADMIN_TOKEN>");
+    }
+    return next();
+  }
   throw new UnauthorizedError("missing admin token: send Authorization: Bearer <ADMIN_TOKEN>");
 };

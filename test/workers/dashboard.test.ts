@@ -66,11 +66,16 @@ describe("status page", () => {
     const res = await post("/login", { token: "test-admin-token" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/");
-    const [cookie] = res.headers.getSetCookie();
-    expect(cookie).toMatch(/^flux_relay_session=\d+\.[0-9a-f]{64}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/);
-    expect(cookie).not.toContain("test-admin-token");
-    // The session also opens the JSON API (same credential, same checks).
-    expect((await page("/api/v1/providers", { cookie: cookiesOf(res) })).status).toBe(200);
+    const [setCookie] = res.headers.getSetCookie();
+    expect(setCookie).toMatch(/^flux_relay_session=\d+\.[0-9a-f]{64}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain("test-admin-token");
+    // The session also opens the JSON API, but writes through it only from this origin.
+    const cookie = cookiesOf(res);
+    expect((await page("/api/v1/providers", { cookie })).status).toBe(200);
+    const discard = "/api/v1/providers/flux-system/webhook/deadletters/discard";
+    expect((await page(discard, { method: "POST", cookie, body: "{}", headers: { "content-type": "text/plain" } })).status).toBe(401);
+    expect((await page(discard, { method: "POST", cookie, body: "{}", headers: { origin: "https://sibling.example" } })).status).toBe(401);
+    expect((await page(discard, { method: "POST", cookie, body: '{"ids":[999]}', headers: { origin: ORIGIN } })).status).toBe(200);
   });
 
   it("refuses a wrong token, and logins or actions without a same-origin Origin header", async () => {
