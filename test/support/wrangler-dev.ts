@@ -170,7 +170,8 @@ export class WranglerDev {
     }
     let gone = false;
     void exited.then(() => (gone = true));
-    const deadline = Date.now() + START_TIMEOUT_MS;
+    const started = Date.now();
+    const deadline = started + START_TIMEOUT_MS;
     for (;;) {
       if (gone) throw new Error(`wrangler dev (${this.opts.label}) exited before it was ready:\n${this.logTail(80)}`);
       if (Date.now() > deadline) throw new Error(`wrangler dev (${this.opts.label}) not ready within ${START_TIMEOUT_MS} ms:\n${this.logTail(80)}`);
@@ -183,7 +184,7 @@ export class WranglerDev {
       }
       await sleep(250);
     }
-    this.note(`ready after ${Math.round((START_TIMEOUT_MS - (deadline - Date.now())) / 100) / 10} s`);
+    this.note(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
   /** SIGKILLs wrangler and workerd at once, as a crash would: no shutdown code runs. */
@@ -234,7 +235,8 @@ export class WranglerDev {
     const stamped = `${new Date().toISOString()} [${this.opts.label}] ${line.replace(/\x1b\[[0-9;]*m/g, "")}`;
     this.lines.push(stamped);
     if (this.lines.length > LOG_TAIL_LINES) this.lines.splice(0, this.lines.length - LOG_TAIL_LINES);
-    this.logFile?.write(`${stamped}\n`);
+    // Output can trail a stop that timed out, after dispose closed the file.
+    if (this.logFile?.writable) this.logFile.write(`${stamped}\n`);
   }
 
   /** Any request to the relay, bounded in time. */
