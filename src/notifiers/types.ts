@@ -101,8 +101,10 @@ export interface Notifier {
   /**
    * For types that hold a conversation per event (find the relay's PR comment, then edit it or
    * create one; PagerDuty's follow-up change event): runs it through `send` and says how it
-   * ended. When present it replaces format + send. The whole exchange is one attempt, retried as
-   * a unit, so every step must be safe to repeat. Throws a FormatError as format does.
+   * ended. When present it replaces format + send, and format stays the pure builder of the
+   * request the vectors show (the first-time comment, the trigger or resolve). The whole exchange
+   * is one attempt, retried as a unit, so every step must be safe to repeat. Throws a FormatError
+   * as format does.
    */
   exchange?(ctx: NotifyContext, send: Send): Promise<Classification | Skip>;
   /** Provider-specific reading of a response; undefined falls back to `classifyResponse`. */
