@@ -124,7 +124,7 @@ function ProvidersTable(props: { providers: ProviderView[]; now: number }) {
               <td>{suspended ? (p.spec.suspend ? "yes (spec.suspend)" : "yes") : "no"}</td>
               <td class="num">
                 {s.queueDepth}
-                {s.queueDepth > 0 && s.nextAttemptAt ? <div class="message" title={iso(s.nextAttemptAt)}>{`next try ${inFuture(s.nextAttemptAt, props.now)}`}</div> : null}
+                {s.queueDepth > 0 && s.nextAttemptAt ? <div class="message" title={iso(s.nextAttemptAt)}>{suspended ? "paused" : `next try ${inFuture(s.nextAttemptAt, props.now)}`}</div> : null}
               </td>
               <td title={iso(s.lastDeliveryAt)}>{s.lastDeliveryAt ? ago(s.lastDeliveryAt, props.now) : "never"}</td>
               <td class="message">{s.lastError ? `${ago(s.lastError.at, props.now)}: ${s.lastError.message}` : ""}</td>
