@@ -270,11 +270,14 @@ export class WranglerDev {
   }
 }
 
-/** Values in single quotes are taken literally by the dotenv parser wrangler uses. */
+/**
+ * Values in single quotes are taken literally by the dotenv parser wrangler uses, except that
+ * dotenv-expand then substitutes `$NAME`: such values are refused rather than silently changed.
+ */
 function envFile(values: Record<string, string>): string {
   return Object.entries(values)
     .map(([k, v]) => {
-      if (v.includes("'") || v.includes("\n")) throw new Error(`secret ${k}: the env file cannot carry quotes or newlines; use JSON on one line`);
+      if (/['\n$]/.test(v)) throw new Error(`secret ${k}: the env file cannot carry quotes, newlines or $; use JSON on one line`);
       return `${k}='${v}'\n`;
     })
     .join("");
