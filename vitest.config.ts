@@ -24,6 +24,7 @@ export default defineConfig({
                 CONFIG_TTL_SECONDS: "0",
                 RETRY_MIN_SECONDS: "0.2",
                 RETRY_MAX_SECONDS: "2",
+                SECRET__FLUX_SYSTEM__GIT_WITH_CA: JSON.stringify({ token: "ghp_test", "ca.crt": "-----BEGIN CERTIFICATE-----" }),
                 SECRET__FLUX_SYSTEM__HMAC_TOKEN: JSON.stringify({ token: "relay-out-key" }),
                 // test/workers/logs.test.ts greps every log line for these values.
                 SECRET__LOGS__LEAKY_TOKEN: JSON.stringify({ token: "leaky-token-secret-7c1", headers: "X-Api-Key: leaky-header-secret-5d2", username: "leaky-user", password: "leaky-password-secret-3a9" }),

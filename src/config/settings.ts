@@ -1,5 +1,5 @@
 import { parse as parseYaml } from "yaml";
-import { durationMs, MIN_INTERVAL_ANNOTATION, type ProviderManifest } from "../flux/manifests";
+import { COMMIT_STATUS_TYPES, durationMs, MIN_INTERVAL_ANNOTATION, type ProviderManifest } from "../flux/manifests";
 import { notifierFor } from "../notifiers/registry";
 import type { ProviderSettings } from "../notifiers/types";
 import { readSecret, secretBindingName, SecretFormatError } from "./secrets";
@@ -73,6 +73,10 @@ export function resolveProvider(manifest: ProviderManifest, env: object): Resolv
   const proxy = secret.proxy?.trim() || spec.proxy || "";
   if (proxy || spec.proxySecretRef) {
     problems.push({ reason: "Unsupported", message: "an HTTP proxy cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
+  }
+  // Flux uses a ca.crt in the auth Secret of git commit-status types when there is no certSecretRef.
+  if (!spec.certSecretRef && COMMIT_STATUS_TYPES.includes(spec.type) && (secret["ca.crt"] !== undefined || secret.caFile !== undefined)) {
+    problems.push({ reason: "Unsupported", message: "a custom CA (ca.crt in the Secret) cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
   }
   if (spec.certSecretRef) {
     problems.push({ reason: "Unsupported", message: "a custom CA or client certificate (spec.certSecretRef) cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });

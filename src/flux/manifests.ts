@@ -70,31 +70,36 @@ export const providerManifestSchema = z.object({
   kind: z.literal("Provider"),
   metadata: metadataSchema,
   spec: providerSpecSchema,
-}).loose().superRefine((p, ctx) => {
-  // The v1beta3 CRD's CEL rule: commitStatusExpr only on git commit-status types (presence is tested).
-  if (p.spec.commitStatusExpr !== undefined && !COMMIT_STATUS_TYPES.includes(p.spec.type)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["spec", "commitStatusExpr"],
-      message: `spec.commitStatusExpr is only supported for the ${COMMIT_STATUS_TYPES.join(", ")} provider types`,
-    });
+}).loose();
+
+/**
+ * The rules that span fields (the v1beta3 CRD's CEL rule on commitStatusExpr, fields v1beta2 does
+ * not have, the relay's pace annotation). Checked on the raw document so they are listed in the
+ * same 422 as the per-field problems, not only once those are fixed.
+ */
+function providerCrossFieldProblems(raw: Record<string, any>): string[] {
+  const problems: string[] = [];
+  const spec = isObject(raw.spec) ? raw.spec : {};
+  // Presence is what the CRD tests, so an explicit empty string on another type is refused too.
+  if (spec.commitStatusExpr !== undefined && !COMMIT_STATUS_TYPES.includes(spec.type)) {
+    problems.push(`spec.commitStatusExpr: spec.commitStatusExpr is only supported for the ${COMMIT_STATUS_TYPES.join(", ")} provider types`);
   }
-  const minInterval = p.metadata.annotations?.[MIN_INTERVAL_ANNOTATION];
-  if (minInterval !== undefined && (!duration("ms|s|m|h").test(minInterval) || durationMs(minInterval) > MAX_MIN_INTERVAL_MS)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["metadata", "annotations", MIN_INTERVAL_ANNOTATION],
-      message: `must be a duration from 0s to 1h such as 1s or 250ms (units ms, s, m, h), got ${JSON.stringify(minInterval)}`,
-    });
+  const annotations = isObject(raw.metadata) && isObject(raw.metadata.annotations) ? raw.metadata.annotations : {};
+  const minInterval = annotations[MIN_INTERVAL_ANNOTATION];
+  if (minInterval !== undefined && (typeof minInterval !== "string" || !duration("ms|s|m|h").test(minInterval) || durationMs(minInterval) > MAX_MIN_INTERVAL_MS)) {
+    problems.push(`metadata.annotations.${MIN_INTERVAL_ANNOTATION}: must be a duration from 0s to 1h such as 1s or 250ms (units ms, s, m, h), got ${JSON.stringify(minInterval)}`);
   }
-  if (p.apiVersion.endsWith("/v1beta2")) {
-    for (const field of ["commitStatusExpr", "proxySecretRef", "serviceAccountName"] as const) {
-      if (p.spec[field] !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["spec", field], message: `not a field of ${p.apiVersion}` });
-      }
+  if (typeof raw.apiVersion === "string" && raw.apiVersion.endsWith("/v1beta2")) {
+    for (const field of ["commitStatusExpr", "proxySecretRef", "serviceAccountName"]) {
+      if (spec[field] !== undefined) problems.push(`spec.${field}: not a field of ${raw.apiVersion}`);
     }
   }
-});
+  return problems;
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 const eventSourceSchema = z.object({
   kind: z.enum(EVENT_SOURCE_KINDS),
@@ -152,10 +157,13 @@ export function parseManifest<K extends ManifestKind>(
   const schema = kind === "Provider" ? providerManifestSchema : alertManifestSchema;
   const result = schema.safeParse(raw);
   const details = result.success ? [] : result.error.issues.map(formatIssue);
-  if (result.success && where) {
-    const meta = result.data.metadata;
-    if (meta.name !== where.name) details.push(`metadata.name: is ${JSON.stringify(meta.name)} but the object is stored as ${JSON.stringify(where.name)}`);
-    if (meta.namespace !== undefined && meta.namespace !== where.namespace) {
+  if (isObject(raw)) {
+    if (kind === "Provider") details.push(...providerCrossFieldProblems(raw));
+    const meta = isObject(raw.metadata) ? raw.metadata : {};
+    if (where && typeof meta.name === "string" && meta.name !== where.name) {
+      details.push(`metadata.name: is ${JSON.stringify(meta.name)} but the object is stored as ${JSON.stringify(where.name)}`);
+    }
+    if (where && typeof meta.namespace === "string" && meta.namespace !== where.namespace) {
       details.push(`metadata.namespace: is ${JSON.stringify(meta.namespace)} but the object is stored in ${JSON.stringify(where.namespace)}`);
     }
   }

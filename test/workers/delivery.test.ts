@@ -128,3 +128,14 @@ describe("Provider status conditions", () => {
     await box.program([{ status: 200 }]);
   });
 });
+
+describe("unsupported TLS settings are loud", () => {
+  beforeEach(clearConfig);
+
+  it("a ca.crt in a git provider's Secret makes it Ready=False Unsupported", async () => {
+    await putProvider("gitca", { type: "github", address: "https://github.com/org/repo", secretRef: { name: "git-with-ca" } });
+    const { ready } = await readyCondition("gitca");
+    expect(ready).toMatchObject({ status: "False", reason: "Unsupported" });
+    expect(ready.message).toMatch(/ca\.crt/);
+  });
+});
