@@ -172,7 +172,8 @@ spec:
     expect(body.error).toBe("invalid Provider manifest");
     const fields = body.details.map((d: string) => d.split(":")[0]);
     expect(fields).toEqual(expect.arrayContaining(["apiVersion", "metadata.name", "spec.type", "spec.timeout", "spec.proxy", "spec.suspend"]));
-    expect(body.details).toHaveLength(6);
+    expect(body.details).toContain('metadata.name: is "Bad_Name" but the object is stored as "p"');
+    expect(body.details).toHaveLength(7);
     expect(await env.CONFIG.get("providers/flux-system/p")).toBeNull();
 
     await putProvider("p", { type: "generic", address: "http://127.0.0.1:9/" });
