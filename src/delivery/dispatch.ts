@@ -52,7 +52,13 @@ export async function dispatchEvent(env: Env, received: FluxEvent, cluster: stri
   if (!admission.admitted) return result;
 
   const event = removeToken(cleaned);
-  const config = await loadConfig(env, now);
+  let config;
+  try {
+    config = await loadConfig(env, now);
+  } catch (err) {
+    log("error", "configuration unreadable", { cluster, error: String(err) });
+    throw new UnavailableError("the configuration store (KV) is unavailable; nothing was accepted, retry later", 5);
+  }
   const byProvider = new Map<string, { ref: ProviderRef; items: EnqueueItem[] }>();
   for (const alert of config.alerts) {
     const match = matchAlert(event, alert);
@@ -63,7 +69,13 @@ export async function dispatchEvent(env: Env, received: FluxEvent, cluster: stri
     const ref = { namespace: alert.metadata.namespace, name: alert.spec.providerRef.name };
     const provider = config.providers.get(`${ref.namespace}/${ref.name}`);
     if (!provider) {
-      result.skipped.push({ alert: alertName, reason: `failed to read provider ${ref.namespace}/${ref.name}: not found` });
+      const reason = `failed to read provider ${ref.namespace}/${ref.name}: not found`;
+      // Flux records this as a NotificationDispatchFailed Warning on the Alert: a log line here, and the Alert's status.
+      log("warn", `failed to dispatch notification for ${event.involvedObject.kind}/${event.involvedObject.namespace}/${event.involvedObject.name}: ${reason}`, {
+        alert: alertName,
+        reason: "NotificationDispatchFailed",
+      });
+      result.skipped.push({ alert: alertName, reason });
       continue;
     }
     if (provider.spec.suspend) {
