@@ -94,6 +94,11 @@ const NOT_HTTP_ADDRESSABLE: Partial<Record<ProviderType, string>> = {
   googlepubsub: "always pubsub.googleapis.com",
 };
 
+/** Types that build their request from the Alert that routed the event, which a test send lacks. */
+const NEEDS_ALERT: Partial<Record<ProviderType, (box: CaptureBox) => string>> = {
+  otel: (b) => `${b.url}/v1/traces`,
+};
+
 async function testSend(name: string): Promise<TestOutcome> {
   const res = await admin(`/providers/flux-system/${name}/test`, { method: "POST" });
   expect(res.status).toBe(200);
@@ -102,7 +107,7 @@ async function testSend(name: string): Promise<TestOutcome> {
 
 describe("POST /api/v1/providers/:ns/:name/test for every type", () => {
   it("covers every implemented type", () => {
-    const covered = [...Object.keys(SENT), ...Object.keys(COMMIT_STATUS), ...Object.keys(CHANGE_REQUEST), ...Object.keys(NOT_HTTP_ADDRESSABLE)].sort();
+    const covered = [...Object.keys(SENT), ...Object.keys(COMMIT_STATUS), ...Object.keys(CHANGE_REQUEST), ...Object.keys(NEEDS_ALERT), ...Object.keys(NOT_HTTP_ADDRESSABLE)].sort();
     expect(covered).toEqual([...implementedTypes()].sort());
   });
 
@@ -144,6 +149,19 @@ describe("POST /api/v1/providers/:ns/:name/test for every type", () => {
       status: null,
       latencyMs: 0,
       error: `a test event names no pull or merge request, so ${type} cannot comment on it: missing "change_request" metadata key`,
+    });
+    expect(await box.requests()).toEqual([]);
+  });
+
+  it.each(Object.keys(NEEDS_ALERT) as ProviderType[])("%s: says that a test event has no Alert to build from", async (type) => {
+    const box = captureBox();
+    const name = `test-${type}`;
+    await putProvider(name, { type, address: NEEDS_ALERT[type]!(box) }, { metadata: { uid: UID } });
+    expect(await testSend(name)).toEqual({
+      outcome: "failed",
+      status: null,
+      latencyMs: 0,
+      error: expect.stringMatching(/^alert metadata not found in context: .* a test send has none$/),
     });
     expect(await box.requests()).toEqual([]);
   });
