@@ -71,3 +71,9 @@ export async function clearConfig(): Promise<void> {
 export async function admin(path: string, init: RequestInit = {}): Promise<Response> {
   return exports.default.fetch(`http://relay/api/v1${path}`, { ...init, headers: { ...ADMIN, ...(init.headers as Record<string, string>) } });
 }
+
+/** A response body as JSON, typed loosely: tests assert its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json(res: Response): Promise<any> {
+  return res.json();
+}

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, json } from "../support/workers";
 
 let uniq = 0;
 const fresh = (overrides: Record<string, unknown> = {}) => fixtureEvent({ message: `delivery test ${++uniq}`, ...overrides });
@@ -7,7 +7,7 @@ const fresh = (overrides: Record<string, unknown> = {}) => fixtureEvent({ messag
 async function readyCondition(name: string) {
   const res = await admin(`/providers/flux-system/${name}`);
   expect(res.status).toBe(200);
-  const body = await res.json();
+  const body = await json(res);
   return { body, ready: body.status.conditions.find((c: { type: string }) => c.type === "Ready"), conditions: body.status.conditions };
 }
 
@@ -32,7 +32,7 @@ describe("ProviderObject delivery", () => {
     expect((await sendSigned(fresh())).status).toBe(202);
     const reqs = await box.waitFor(3, 10_000);
     expect(reqs[2].at - reqs[1].at).toBeGreaterThanOrEqual(1000);
-    const deliveries = (await (await admin("/providers/flux-system/retry/deliveries")).json()).items;
+    const deliveries = (await json(await admin("/providers/flux-system/retry/deliveries"))).items;
     expect(deliveries.map((d: { outcome: string }) => d.outcome)).toEqual(["delivered", "retry", "retry"]);
     expect(deliveries[1].status).toBe(429);
   });
@@ -44,15 +44,15 @@ describe("ProviderObject delivery", () => {
     await putAlert("a", { providerRef: { name: "dl" } });
     await sendSigned(fresh());
     const letters = await waitUntil(async () => {
-      const items = (await (await admin("/providers/flux-system/dl/deadletters")).json()).items;
+      const items = (await json(await admin("/providers/flux-system/dl/deadletters"))).items;
       return items.length ? items : undefined;
     });
     expect(letters[0].reason).toMatch(/HTTP 404/);
     const replay = await admin("/providers/flux-system/dl/deadletters/replay", { method: "POST" });
-    expect(await replay.json()).toEqual({ replayed: 1 });
+    expect(await json(replay)).toEqual({ replayed: 1 });
     const reqs = await box.waitFor(2);
     expect(reqs[1].body).toBe(reqs[0].body);
-    expect((await (await admin("/providers/flux-system/dl/deadletters")).json()).items).toEqual([]);
+    expect((await json(await admin("/providers/flux-system/dl/deadletters"))).items).toEqual([]);
   });
 
   it("suspend drops new events and counts them; resume delivers again", async () => {
@@ -60,12 +60,12 @@ describe("ProviderObject delivery", () => {
     await putProvider("sus", { type: "generic", address: box.url });
     await putAlert("a", { providerRef: { name: "sus" } });
     expect((await admin("/providers/flux-system/sus/suspend", { method: "POST" })).status).toBe(200);
-    expect(await (await sendSigned(fresh())).json()).toEqual({ accepted: 0, duplicate: false });
+    expect(await json(await sendSigned(fresh()))).toEqual({ accepted: 0, duplicate: false });
     const { body } = await readyCondition("sus");
     expect(body.status.suspended).toBe(true);
     expect(body.status.counters.dropped).toBe(1);
     await admin("/providers/flux-system/sus/resume", { method: "POST" });
-    expect(await (await sendSigned(fresh())).json()).toEqual({ accepted: 1, duplicate: false });
+    expect(await json(await sendSigned(fresh()))).toEqual({ accepted: 1, duplicate: false });
     expect(await box.waitFor(1)).toHaveLength(1);
   });
 
@@ -74,8 +74,8 @@ describe("ProviderObject delivery", () => {
     await putProvider("dup", { type: "generic", address: box.url });
     await putAlert("a", { providerRef: { name: "dup" } });
     const event = fresh();
-    expect(await (await sendSigned(event)).json()).toEqual({ accepted: 1, duplicate: false });
-    expect(await (await sendSigned(event)).json()).toEqual({ accepted: 0, duplicate: true });
+    expect(await json(await sendSigned(event))).toEqual({ accepted: 1, duplicate: false });
+    expect(await json(await sendSigned(event))).toEqual({ accepted: 0, duplicate: true });
     await box.waitFor(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(await box.requests()).toHaveLength(1);

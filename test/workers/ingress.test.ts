@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/routes/hook";
-import { captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+import { captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, json } from "../support/workers";
 
 let uniq = 0;
 /** A distinct event each time, so dedup never interferes with what a test is about. */
@@ -18,13 +18,13 @@ describe("ingress authentication", () => {
   it("rejects a signature made with the wrong key", async () => {
     const res = await sendSigned(fresh(), { key: "not-the-key" });
     expect(res.status).toBe(401);
-    expect((await res.json()).error).toMatch(/does not match/);
+    expect((await json(res)).error).toMatch(/does not match/);
   });
 
   it("rejects a request without signature or bearer", async () => {
     const res = await exports.default.fetch("http://relay/hook/test", { method: "POST", body: JSON.stringify(fresh()) });
     expect(res.status).toBe(401);
-    expect((await res.json()).error).toMatch(/missing X-Signature/);
+    expect((await json(res)).error).toMatch(/missing X-Signature/);
   });
 
   it("rejects a tampered body (signature over another body)", async () => {
@@ -53,7 +53,7 @@ describe("ingress authentication", () => {
   it("refuses a malformed cluster name", async () => {
     const res = await sendSigned(fresh(), { cluster: "Bad_Cluster" });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/cluster/);
+    expect((await json(res)).error).toMatch(/cluster/);
   });
 });
 
@@ -63,17 +63,17 @@ describe("ingress body handling", () => {
   it("answers 400 for a body that is not JSON", async () => {
     const res = await sendSigned("{not json");
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/not valid JSON/);
+    expect((await json(res)).error).toMatch(/not valid JSON/);
   });
 
   it("answers 400 naming the field for schema errors", async () => {
     const res = await sendSigned(fresh({ metadata: { a: 1 } }));
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.error).toMatch(/metadata\.a/);
     const ts = await sendSigned(fresh({ timestamp: "" }));
     expect(ts.status).toBe(400);
-    expect((await ts.json()).error).toMatch(/timestamp/);
+    expect((await json(ts)).error).toMatch(/timestamp/);
   });
 
   it("accepts exactly 3 MiB and answers 413 one byte beyond", async () => {
@@ -84,7 +84,7 @@ describe("ingress body handling", () => {
     expect((await sendSigned(exact)).status).toBe(202);
     const over = await sendSigned(pad(MAX_BODY_BYTES + 1));
     expect(over.status).toBe(413);
-    expect((await over.json()).error).toMatch(/exceeds/);
+    expect((await json(over)).error).toMatch(/exceeds/);
   });
 });
 
@@ -136,7 +136,7 @@ describe("secret bindings", () => {
 
   it("parses the same Secret from YAML and JSON forms", async () => {
     const { parseSecretValue } = await import("../../src/config/secrets");
-    const yaml = parseSecretValue(env.SECRET__FLUX_SYSTEM__YAML_SECRET as string, "X");
+    const yaml = parseSecretValue((env as unknown as Record<string, string>).SECRET__FLUX_SYSTEM__YAML_SECRET, "X");
     expect(yaml).toEqual({ token: "string-data-token", headers: "X-Team: platform" });
     const json = parseSecretValue(JSON.stringify({ kind: "Secret", data: { token: btoa("a") }, stringData: { token: "b" } }), "X");
     expect(json).toEqual({ token: "b" });
