@@ -77,3 +77,14 @@ export async function admin(path: string, init: RequestInit = {}): Promise<Respo
 export async function json(res: Response): Promise<any> {
   return res.json();
 }
+
+/** Polls `probe` every 50 ms until it returns a value (bounded: throws after `timeoutMs`). */
+export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await probe();
+    if (got !== undefined) return got;
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -3,23 +3,13 @@ import { parse as parseYaml } from "yaml";
 import { beforeEach, describe, expect, it } from "vitest";
 import { PROVIDER_TYPES } from "../../src/flux/manifests";
 import { api } from "../../src/routes/api";
-import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, waitUntil } from "../support/workers";
 
 type Json = any;
 const json = async (res: Response): Promise<Json> => res.json();
 
 let uniq = 0;
 const fresh = () => fixtureEvent({ message: `admin api test ${++uniq}` });
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const PROVIDER_YAML = `# the team's Slack-compatible hook
 apiVersion: notification.toolkit.fluxcd.io/v1beta3

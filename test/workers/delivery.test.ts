@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, json } from "../support/workers";
+import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, json, waitUntil } from "../support/workers";
 
 let uniq = 0;
 const fresh = (overrides: Record<string, unknown> = {}) => fixtureEvent({ message: `delivery test ${++uniq}`, ...overrides });
@@ -9,16 +9,6 @@ async function readyCondition(name: string) {
   expect(res.status).toBe(200);
   const body = await json(res);
   return { body, ready: body.status.conditions.find((c: { type: string }) => c.type === "Ready"), conditions: body.status.conditions };
-}
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("ProviderObject delivery", () => {

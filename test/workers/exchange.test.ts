@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CaptureBox } from "../support/capture-client";
-import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, waitUntil } from "../support/workers";
 
 /**
  * The git hosts' APIs and PagerDuty's are rooted at the origin (`/api/v4/...`, `/v2/enqueue`), so
@@ -38,16 +38,6 @@ async function gitLabProvider(name: string): Promise<void> {
 
 async function history(name: string): Promise<{ outcome: string; status: number | null; error: string | null }[]> {
   return ((await (await admin(`/providers/flux-system/${name}/deliveries`)).json()) as { items: { outcome: string; status: number | null; error: string | null }[] }).items;
-}
-
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const me = { status: 200, body: JSON.stringify({ username: "relay", id: 1 }), times: 1 };
