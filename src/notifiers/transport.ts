@@ -26,14 +26,22 @@ export async function sendRequest(
   fetcher: typeof fetch = fetch,
 ): Promise<AttemptOutcome> {
   const started = Date.now();
+  const init: RequestInit = {
+    method: req.method,
+    headers: req.headers,
+    body: req.method === "GET" ? undefined : req.body,
+    redirect: "follow",
+    signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+  };
   try {
-    const res = await fetcher(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.method === "GET" ? undefined : req.body,
-      redirect: "follow",
-      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
-    });
+    new Request(req.url, init);
+  } catch (err) {
+    // A URL or header value fetch refuses (a newline in an event's reportingController, say) fails
+    // identically on every attempt: retried, it would block the FIFO queue behind it for a day.
+    return { classification: { outcome: "permanent", reason: redact(`invalid request: ${(err as Error).message}`, secrets) }, latencyMs: 0 };
+  }
+  try {
+    const res = await fetcher(req.url, init);
     const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readCapped(res, timeoutMs, req.readLimit ?? MAX_BODY_READ) };
     const classification = notifier.classify?.(snapshot) ?? classifyResponse(snapshot);
     return { classification: redactClassification(classification, secrets), status: res.status, latencyMs: Date.now() - started, response: snapshot };
