@@ -34,7 +34,9 @@ export async function sendRequest(
     signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
   };
   try {
-    new Request(req.url, init);
+    // What fetch would refuse before sending, checked without building a whole Request per attempt.
+    new URL(req.url);
+    new Headers(req.headers);
   } catch (err) {
     // A URL or header value fetch refuses (a newline in an event's reportingController, say) fails
     // identically on every attempt: retried, it would block the FIFO queue behind it for a day.
