@@ -1,0 +1,67 @@
+import autocannon from "autocannon";
+import { createHmac } from "node:crypto";
+
+/** Latency percentiles (ms) of a set of samples, nearest rank. */
+export interface Latency {
+  p50: number;
+  p99: number;
+  mean: number;
+  max: number;
+}
+
+export function latency(samples: number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+  const mean = sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length);
+  return { p50: round(rank(50)), p99: round(rank(99)), mean: round(mean), max: round(sorted.at(-1) ?? Number.NaN) };
+}
+
+export const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** Flux's generic-hmac signature over the exact body. */
+export function sign(key: string, body: string): string {
+  return `sha256=${createHmac("sha256", key).update(body).digest("hex")}`;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  /** Completed requests per second of wall time. */
+  rps: number;
+  latencyMs: Latency;
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+/**
+ * `amount` POSTs of distinct signed bodies over `connections` keep-alive connections. Latency
+ * comes from every response (not autocannon's histogram, which is 2xx-only and whole-ms), so a
+ * refused request is visible in `statuses` and sub-millisecond answers keep their resolution.
+ */
+export async function load(opts: { url: string; path: string; connections: number; amount: number; key: string; body: (i: number) => string }): Promise<LoadResult> {
+  let next = 0;
+  const samples: number[] = [];
+  const statuses: Record<string, number> = {};
+  const started = performance.now();
+  const instance = autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    amount: opts.amount,
+    timeout: 30,
+    requests: [{
+      method: "POST",
+      path: opts.path,
+      setupRequest: (req) => {
+        const body = opts.body(next++);
+        return { ...req, body, headers: { ...req.headers, "content-type": "application/json", "x-signature": sign(opts.key, body) } };
+      },
+    }],
+  });
+  instance.on("response", (_client, status, _bytes, ms) => {
+    samples.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  const seconds = (performance.now() - started) / 1000;
+  return { requests: samples.length, seconds: round(seconds), rps: round(samples.length / seconds, 1), latencyMs: latency(samples), statuses, errors: result.errors + result.timeouts };
+}
