@@ -49,5 +49,12 @@ export function formatterCases(type: ProviderType): { source: "vectors" | "synth
     severity: "info", timestamp: "2026-01-15T10:20:30Z", message: "Reconciliation finished in 1.2s, next run in 10m0s",
     reason: "ReconciliationSucceeded", metadata: { revision: "main@sha1:5394cb7f48332b2de7c17dd8b8384bbc84b7e738" }, reportingController: "kustomize-controller",
   }));
-  return { source: "synthetic", list: [{ event, settings, cluster: "bench", now: NOW }] };
+  // Some types (otel) build their request from the routing Alert, so the synthetic case has one.
+  const alert = parseManifest("Alert", {
+    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Alert",
+    metadata: { name: "bench", namespace: "flux-system" },
+    spec: { providerRef: { name: "bench" }, eventSources: [{ kind: "Kustomization", name: "*" }] },
+  });
+  return { source: "synthetic", list: [{ event, settings, alert, cluster: "bench", now: NOW }] };
 }
