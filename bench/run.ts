@@ -163,11 +163,17 @@ async function workerdFormatters(results: FormatterResult[]): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Bundle
 
-async function bundle(outDir: string) {
-  const res = await run(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", outDir, "--metafile", path.join(outDir, "meta.json")], 180_000);
+/** `wrangler deploy --dry-run` into `outDir`; returns wrangler's output. */
+async function build(outDir: string, extra: string[] = []): Promise<string> {
+  const res = await run(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", outDir, ...extra], 180_000);
   if (res.code !== 0) throw new Error(`wrangler deploy --dry-run failed (${res.code}):\n${res.stdout}\n${res.stderr}`);
+  return res.stdout + res.stderr;
+}
+
+async function bundle(outDir: string) {
+  const printed = await build(outDir, ["--metafile", path.join(outDir, "meta.json")]);
   const code = await readFile(path.join(outDir, "index.js"));
-  const reported = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(res.stdout + res.stderr);
+  const reported = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(printed);
   const meta = JSON.parse(await readFile(path.join(outDir, "meta.json"), "utf8")) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
   const output = Object.entries(meta.outputs).find(([file]) => file.endsWith("index.js"))?.[1];
   const byOrigin = new Map<string, number>();
@@ -413,7 +419,7 @@ function markdown(results: Record<string, any>, metrics: Metric[]): string {
     "",
     `Run ${results.date} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}, wrangler ${m.wrangler} (workerd ${m.workerd}), local mode. ` +
       `Load average (1/5/15 min) at start ${m.loadAverageAtStart.join(" / ")}, at the end ${results.loadAverageAtEnd.join(" / ")}; the run took ${results.durationSeconds} s. ` +
-      `Produced by \`npm run bench\`${results.profiles ? " --profile (timings include the profiler's overhead)" : ""}; numbers in latest.json.`,
+      `Produced by \`npm run bench\`${results.profiles ? " --profile (timings include the profiler's overhead; the relay ran unminified so the profile keeps function names)" : ""}; numbers in latest.json.`,
     "",
     "| metric | target | measured | result |",
     "|---|---|---|---|",
@@ -472,6 +478,9 @@ async function main(): Promise<void> {
     step("bundle (wrangler deploy --dry-run)");
     const bundleDir = path.join(work, "bundle");
     results.bundle = await bundle(bundleDir);
+    // A minified bundle leaves the profiler with mangled names: profiling runs the same code unminified.
+    const relayBundle = PROFILE ? path.join(work, "bundle-unminified") : bundleDir;
+    if (PROFILE) await build(relayBundle, ["--no-minify"]);
 
     const capture = await startCaptureServer();
     cleanups.push(() => capture.close());
@@ -486,7 +495,7 @@ async function main(): Promise<void> {
       await bare.stop();
     }
 
-    Object.assign(results, await relayPhases(bundleDir, box, results.ingress));
+    Object.assign(results, await relayPhases(relayBundle, box, results.ingress));
 
     step("formatters in workerd");
     await workerdFormatters(results.formatters);
