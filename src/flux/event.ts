@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError } from "../lib/errors";
 import { goJson, sortedRecord } from "../lib/gojson";
 

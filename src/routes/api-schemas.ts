@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Condition } from "../delivery/status";
 import type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus, TestOutcome } from "../delivery/provider-object";
 
