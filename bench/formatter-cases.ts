@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { resolveProvider } from "../src/config/settings";
+import { resolveProvider } from "../src/notifiers/factory";
 import { secretBindingName } from "../src/config/secrets";
 import { parseFluxEvent } from "../src/flux/event";
 import { parseManifest, type AlertManifest, type ProviderType } from "../src/flux/manifests";

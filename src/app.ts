@@ -8,7 +8,7 @@ import { health } from "./routes/health";
 import { hook } from "./routes/hook";
 import { metrics } from "./routes/metrics";
 
-/** The Worker's HTTP surface (design sections 2 and 7). */
+/** The Worker's HTTP surface: the hook, the admin API, metrics and the status page (docs/operations.md). */
 export const app = new Hono<{ Bindings: Env }>();
 
 app.route("/hook", hook);

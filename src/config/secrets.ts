@@ -65,8 +65,3 @@ function decodeBase64(value: string, binding: string, key: string): string {
     throw new SecretFormatError(`binding ${binding}: data.${key} is not valid base64`);
   }
 }
-
-/** Every secret value in a Secret, for redaction. */
-export function secretValues(secret: Record<string, string> | undefined): string[] {
-  return secret ? Object.values(secret).filter((v) => v.length >= 4) : [];
-}

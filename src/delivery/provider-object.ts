@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { resolveProvider, type ResolvedProvider } from "../config/settings";
+import { resolveProvider, type ResolvedProvider } from "../notifiers/factory";
 import { loadProvider } from "../config/store";
 import type { FluxEvent } from "../flux/event";
 import { CHANGE_REQUEST_TYPES, COMMIT_STATUS_TYPES, type AlertManifest, type ProviderManifest, type ProviderType } from "../flux/manifests";

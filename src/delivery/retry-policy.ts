@@ -1,4 +1,4 @@
-/** Retry timing of the outbox (design section 5), in milliseconds. */
+/** Retry timing of the outbox (RETRY_MIN_SECONDS, RETRY_MAX_SECONDS, MAX_MESSAGE_AGE_SECONDS), in milliseconds. */
 export interface RetryPolicy {
   minDelayMs: number;
   maxDelayMs: number;

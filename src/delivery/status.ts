@@ -1,4 +1,4 @@
-import type { ProviderProblem } from "../config/settings";
+import type { ProviderProblem } from "../notifiers/factory";
 
 /** A Kubernetes status condition as Flux writes them. */
 export interface Condition {
@@ -10,7 +10,7 @@ export interface Condition {
 }
 
 /**
- * Flux-shaped conditions of a Provider (design section 5, seed document "Provider Status"):
+ * Flux-shaped conditions of a Provider (the v1beta2 Provider status of notification-controller):
  * Ready=True/Succeeded when usable and delivering; Ready=False + Stalled for problems only a
  * config change fixes (InvalidURL, unsupported features); Ready=False + Reconciling
  * (ProgressingWithRetry) for a missing Secret or while deliveries are failing and being retried.

@@ -9,13 +9,3 @@ export function redact(text: string, secrets: Iterable<string>): string {
   }
   return out;
 }
-
-/** Origin and path of a URL without credentials or query (for logs of non-secret addresses). */
-export function describeUrl(address: string): string {
-  try {
-    const url = new URL(address);
-    return `${url.protocol}//${url.host}`;
-  } catch {
-    return "(invalid URL)";
-  }
-}

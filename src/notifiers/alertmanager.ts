@@ -1,7 +1,7 @@
 import { goJson, sortedRecord } from "../lib/gojson";
-import { httpUrlProblem, problems } from "./classify";
-import { GO_ZERO_TIME, eventTimeRFC3339, goTitle } from "./go-strings";
-import { bearerAuth, passwordAuth, splitUserinfo } from "./http-auth";
+import { httpUrlProblem, problems } from "./kit/validate";
+import { GO_ZERO_TIME, eventTimeRFC3339, goTitle } from "./kit/go-strings";
+import { bearerAuth, passwordAuth, splitUserinfo } from "./kit/http-auth";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**

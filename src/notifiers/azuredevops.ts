@@ -1,6 +1,6 @@
 import { goJson } from "../lib/gojson";
-import { basicAuth } from "./http-auth";
-import { collectProblems } from "./classify";
+import { basicAuth } from "./kit/http-auth";
+import { collectProblems } from "./kit/validate";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
 import { goPathEscape, parseGitAddress, type GitAddress } from "./git/address";
 import { prepareCommitStatus, rememberStatus } from "./git/status";

@@ -1,7 +1,7 @@
 import { encodeFluxEvent } from "../flux/event";
 import { hmac } from "../lib/crypto";
-import { collectProblems } from "./classify";
-import { base64 } from "./http-auth";
+import { collectProblems, AddressError } from "./kit/validate";
+import { base64 } from "./kit/http-auth";
 import type { Notifier, NotifyContext, OutboundRequest, ProviderSettings } from "./types";
 import { FormatError } from "./types";
 
@@ -61,7 +61,7 @@ export async function sasToken(resourceUri: string, keyName: string, key: string
 }
 
 function target(s: ProviderSettings): Target {
-  if (!s.address) throw new FormatError("no address: set spec.address to the event hub name, or the Secret's address key to a connection string");
+  if (!s.address) throw new AddressError("no address: set spec.address to the event hub name, or the Secret's address key to a connection string");
   const serviceAccount = s.manifest.spec.serviceAccountName;
   if (s.address.includes("SharedAccessKey")) {
     if (s.token) throw new FormatError("a token and a connection-string address (SAS authentication) cannot be set at the same time: remove one");
@@ -88,25 +88,25 @@ function fromConnectionString(address: string): Target {
   for (const part of address.split(";")) {
     if (!part) continue;
     const eq = part.indexOf("=");
-    if (eq < 0) throw new FormatError("invalid address: the connection string has a part without '='");
+    if (eq < 0) throw new AddressError("invalid address: the connection string has a part without '='");
     props.set(part.slice(0, eq).toLowerCase(), part.slice(eq + 1));
   }
   const endpoint = props.get("endpoint");
-  if (!endpoint) throw new FormatError("invalid address: the connection string has no Endpoint");
+  if (!endpoint) throw new AddressError("invalid address: the connection string has no Endpoint");
   let namespace: string;
   try {
     namespace = new URL(endpoint).host;
   } catch {
-    throw new FormatError("invalid address: the connection string's Endpoint is not a URL (expected sb://<namespace>.servicebus.windows.net/)");
+    throw new AddressError("invalid address: the connection string's Endpoint is not a URL (expected sb://<namespace>.servicebus.windows.net/)");
   }
-  if (!namespace) throw new FormatError("invalid address: the connection string's Endpoint has no host");
+  if (!namespace) throw new AddressError("invalid address: the connection string's Endpoint has no host");
   const hub = props.get("entitypath");
-  if (!hub) throw new FormatError("invalid address: the connection string has no EntityPath (the event hub name)");
+  if (!hub) throw new AddressError("invalid address: the connection string has no EntityPath (the event hub name)");
   const signature = props.get("sharedaccesssignature");
   if (signature) return { namespace, hub, auth: { kind: "signature", signature } };
   const keyName = props.get("sharedaccesskeyname");
   const key = props.get("sharedaccesskey");
-  if (!keyName) throw new FormatError("invalid address: the connection string has no SharedAccessKeyName");
-  if (!key) throw new FormatError("invalid address: the connection string has no SharedAccessKey");
+  if (!keyName) throw new AddressError("invalid address: the connection string has no SharedAccessKeyName");
+  if (!key) throw new AddressError("invalid address: the connection string has no SharedAccessKey");
   return { namespace, hub, auth: { kind: "sas", keyName, key } };
 }

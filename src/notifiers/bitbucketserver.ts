@@ -1,6 +1,6 @@
 import { goJson } from "../lib/gojson";
-import { bearerAuth, passwordAuth } from "./http-auth";
-import { collectProblems } from "./classify";
+import { bearerAuth, passwordAuth } from "./kit/http-auth";
+import { collectProblems, AddressError } from "./kit/validate";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
 import { decodeSegment, goPathEscape } from "./git/address";
 import { sha1Hex } from "./git/http";
@@ -61,7 +61,7 @@ export interface BitbucketServerRepository {
  */
 export function bitbucketServerRepository(settings: ProviderSettings): BitbucketServerRepository {
   const address = settings.address.trim();
-  if (!address) throw new FormatError("no address: set spec.address or the Secret's address key to the repository's HTTP(S) clone URL");
+  if (!address) throw new AddressError("no address: set spec.address or the Secret's address key to the repository's HTTP(S) clone URL");
   let url: URL;
   try {
     url = new URL(address);

@@ -1,4 +1,4 @@
-import { FormatError, type Classification, type ResponseSnapshot } from "./types";
+import type { Classification, ResponseSnapshot } from "./types";
 
 /**
  * The single retry classifier (Alertmanager's notify/util.go shape): 2xx delivered; 408, 429 and
@@ -22,40 +22,4 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Validation helper: the address must be an absolute http(s) URL. */
-export function httpUrlProblem(address: string, field = "address"): string | undefined {
-  if (!address) return `no ${field}: set spec.address or the Secret's address key`;
-  try {
-    const url = new URL(address);
-    if (url.protocol !== "http:" && url.protocol !== "https:") return `invalid ${field}: scheme must be http or https`;
-  } catch {
-    return `invalid ${field}: not an absolute URL`;
-  }
-  return undefined;
-}
-
-/** A validate result: the problems the checks found (a passing check gives undefined). */
-export function problems(...checks: (string | undefined)[]): string[] {
-  return checks.filter((p) => p !== undefined);
-}
-
-/** Validation helper: the Secret must carry a token; `what` names it as the destination does. */
-export function tokenProblem(token: string, what: string): string | undefined {
-  return token ? undefined : `no ${what}: set the token key in the Secret referenced by spec.secretRef`;
-}
-
-/** A validate result from checks that throw a FormatError, as the formatter's own parsing does. */
-export function collectProblems(...checks: (() => unknown)[]): string[] {
-  const found: string[] = [];
-  for (const check of checks) {
-    try {
-      check();
-    } catch (err) {
-      if (!(err instanceof FormatError)) throw err;
-      found.push(err.message);
-    }
-  }
-  return found;
 }

@@ -1,7 +1,8 @@
 import { goJson } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem, problems, tokenProblem } from "./classify";
-import { eventUnixSeconds, goToLower } from "./go-strings";
-import { metadataEntries } from "./text";
+import { classifyResponse } from "./classify";
+import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
+import { eventUnixSeconds, goToLower } from "./kit/go-strings";
+import { metadataEntries } from "./kit/text";
 import type { Classification, Notifier, NotifyContext, OutboundRequest, ResponseSnapshot } from "./types";
 
 /**

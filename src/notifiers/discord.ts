@@ -1,6 +1,7 @@
-import { classifyResponse, httpUrlProblem, problems } from "./classify";
+import { classifyResponse } from "./classify";
+import { httpUrlProblem, problems } from "./kit/validate";
 import { slackBody } from "./slack";
-import { isError, jsonObject } from "./text";
+import { isError, jsonObject } from "./kit/text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
 /** `discord`: the Slack payload posted to the webhook's Slack-compatible endpoint. */

@@ -1,5 +1,5 @@
 import { encodeFluxEvent } from "../flux/event";
-import { httpUrlProblem, problems } from "./classify";
+import { httpUrlProblem, problems } from "./kit/validate";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /** `generic`: POST the transformed event as Go JSON with `Gotk-Component` and the Secret's headers. */

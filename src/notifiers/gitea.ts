@@ -1,8 +1,9 @@
 import { goJson } from "../lib/gojson";
-import { collectProblems } from "./classify";
+import { collectProblems } from "./kit/validate";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
 import { goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
+import { tokenOrPassword } from "./kit/http-auth";
 
 /** `gitea` (also Forgejo): `POST /api/v1/repos/<owner>/<repo>/statuses/<sha>` as the Gitea SDK sends it. */
 export const gitea: Notifier = {
@@ -34,7 +35,7 @@ export function giteaRepository(settings: ProviderSettings): string {
 
 /** The token, falling back to the Secret's `password` as Flux does. */
 export function giteaToken(settings: ProviderSettings): string {
-  const token = settings.token || settings.password;
+  const token = tokenOrPassword(settings);
   if (!token) throw new FormatError("gitea token cannot be empty: set the token key in the Secret referenced by spec.secretRef");
   return token;
 }

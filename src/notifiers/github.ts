@@ -1,9 +1,10 @@
 import { goJson } from "../lib/gojson";
-import { collectProblems } from "./classify";
+import { collectProblems } from "./kit/validate";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
 import { goPathEscape, ownerAndRepo, parseGitAddress } from "./git/address";
 import { classifyRateLimit } from "./git/http";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
+import { tokenOrPassword } from "./kit/http-auth";
 
 /** `github`: `POST /repos/<owner>/<repo>/statuses/<sha>` as go-github v64 sends it. */
 export const github: Notifier = {
@@ -61,7 +62,7 @@ function gitHubApiBase(origin: string, host: string): string {
 
 /** The token, falling back to the Secret's `password` as Flux does. GitHub App keys are not minted here. */
 export function gitHubToken(settings: ProviderSettings): string {
-  const token = settings.token || settings.password;
+  const token = tokenOrPassword(settings);
   if (token) return token;
   throw new FormatError(
     settings.secret.githubAppID

@@ -1,9 +1,10 @@
 import { goJson } from "../lib/gojson";
-import { collectProblems } from "./classify";
+import { collectProblems } from "./kit/validate";
 import { FormatError, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings } from "./types";
 import { goPathEscape, parseGitAddress } from "./git/address";
 import { classifyRateLimit } from "./git/http";
 import { prepareCommitStatus, rememberStatus } from "./git/status";
+import { tokenOrPassword } from "./kit/http-auth";
 
 /** `gitlab`: `POST /api/v4/projects/<url-encoded path>/statuses/<sha>` as GitLab's client-go sends it. */
 export const gitlab: Notifier = {
@@ -42,7 +43,7 @@ export function gitLabProject(settings: ProviderSettings): string {
 
 /** The token, falling back to the Secret's `password` as Flux does. */
 export function gitLabToken(settings: ProviderSettings): string {
-  const token = settings.token || settings.password;
+  const token = tokenOrPassword(settings);
   if (!token) throw new FormatError("gitlab token cannot be empty: set the token key in the Secret referenced by spec.secretRef");
   return token;
 }

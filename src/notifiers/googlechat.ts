@@ -1,7 +1,7 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem, problems } from "./classify";
-import { isError, metadataEntries, objName } from "./text";
+import { httpUrlProblem, problems } from "./kit/validate";
+import { isError, metadataEntries, objName } from "./kit/text";
 import type { Notifier } from "./types";
 
 /** `googlechat`: a legacy "cards" v1 message to a space's incoming webhook. */

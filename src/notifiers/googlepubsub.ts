@@ -1,8 +1,8 @@
 import { encodeFluxEvent } from "../flux/event";
 import { goJson, sortedRecord } from "../lib/gojson";
-import { collectProblems } from "./classify";
-import { accessToken, forgetAccessToken, serviceAccountKey, type AccessToken } from "./google-auth";
-import { base64 } from "./http-auth";
+import { collectProblems } from "./kit/validate";
+import { accessToken, forgetAccessToken, serviceAccountKey, type AccessToken } from "./kit/google-auth";
+import { base64 } from "./kit/http-auth";
 import { FormatError, type Classification, type Notifier, type NotifyContext, type OutboundRequest, type ProviderSettings, type Send } from "./types";
 
 const PUBSUB_SCOPE = "https://www.googleapis.com/auth/pubsub";

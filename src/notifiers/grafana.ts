@@ -1,8 +1,8 @@
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem, problems } from "./classify";
-import { eventUnixSeconds } from "./go-strings";
-import { bearerAuth, passwordAuth, splitUserinfo } from "./http-auth";
-import { metadataEntries, objName } from "./text";
+import { httpUrlProblem, problems } from "./kit/validate";
+import { eventUnixSeconds } from "./kit/go-strings";
+import { bearerAuth, passwordAuth, splitUserinfo } from "./kit/http-auth";
+import { metadataEntries, objName } from "./kit/text";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /** `grafana`: an annotation (Graphite format) on the annotations API, Bearer token or Basic auth. */

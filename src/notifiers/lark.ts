@@ -1,7 +1,8 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem, problems, retryAfterMs } from "./classify";
-import { isError, jsonObject, metadataEntries, objName } from "./text";
+import { retryAfterMs } from "./classify";
+import { httpUrlProblem, problems } from "./kit/validate";
+import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
 // Feishu/Lark rate limits: "request trigger frequency limit", answered with 429 or 400.

@@ -1,8 +1,9 @@
 import { encodeFluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem, problems, tokenProblem } from "./classify";
+import { classifyResponse } from "./classify";
+import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
 import { sha1Hex } from "./git/http";
-import { isError, jsonObject, metadataEntries, objName } from "./text";
+import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
 import type { Classification, Notifier, NotifyContext, OutboundRequest, ResponseSnapshot } from "./types";
 
 /**

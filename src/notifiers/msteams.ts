@@ -1,7 +1,8 @@
 import type { FluxEvent } from "../flux/event";
 import { compareBytes, goJson } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem, problems, retryAfterMs } from "./classify";
-import { isError, metadataEntries, objName } from "./text";
+import { classifyResponse, retryAfterMs } from "./classify";
+import { httpUrlProblem, problems } from "./kit/validate";
+import { isError, metadataEntries, objName } from "./kit/text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
 /**

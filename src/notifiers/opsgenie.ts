@@ -1,7 +1,7 @@
 import { goJson, sortedRecord } from "../lib/gojson";
 import { sha256Hex } from "../lib/crypto";
-import { httpUrlProblem, problems, tokenProblem } from "./classify";
-import { splitUserinfo } from "./http-auth";
+import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
+import { splitUserinfo } from "./kit/http-auth";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**

@@ -1,10 +1,11 @@
 import { encodeFluxEvent, type FluxEvent } from "../flux/event";
 import { sha256Hex } from "../lib/crypto";
 import { compareBytes } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem, problems } from "./classify";
+import { classifyResponse } from "./classify";
+import { httpUrlProblem, problems } from "./kit/validate";
 import { setHeader } from "./generic";
-import { basicAuth } from "./http-auth";
-import { jsonObject } from "./text";
+import { basicAuth, tokenOrPassword } from "./kit/http-auth";
+import { jsonObject } from "./kit/text";
 import { FormatError, type Classification, type FormatResult, type Notifier, type NotifyContext, type ProviderSettings, type ResponseSnapshot } from "./types";
 
 /**
@@ -137,7 +138,7 @@ function endpoint(address: string): string {
 function otlpHeaders(settings: ProviderSettings): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(settings.headers)) setHeader(headers, name, value);
-  const token = settings.token || settings.password;
+  const token = tokenOrPassword(settings);
   const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === "authorization");
   if (Object.keys(headers).length > 0 && !hasAuthorization) {
     if (!settings.username) headers.Authorization = `Bearer ${token}`;

@@ -1,8 +1,9 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson, sortedRecord } from "../lib/gojson";
-import { classifyResponse, httpUrlProblem, problems } from "./classify";
+import { classifyResponse } from "./classify";
+import { httpUrlProblem, problems } from "./kit/validate";
 import { describeReason, statusName } from "./git/status";
-import { eventTimeRFC3339 } from "./go-strings";
+import { eventTimeRFC3339 } from "./kit/go-strings";
 import { isSkip, type Classification, type FormatResult, type Notifier, type NotifyContext, type OutboundRequest, type ProviderSettings, type ResponseSnapshot, type Send, type Skip } from "./types";
 
 /**
@@ -18,7 +19,8 @@ export const pagerduty: Notifier = {
   format: formatPagerDuty,
   exchange: exchangePagerDuty,
   classify: classifyPagerDuty,
-  // PagerDuty accepts about 120 events per minute per integration key (landscape.md 5.3).
+  // PagerDuty accepts about 120 events per minute per integration key
+  // (https://developer.pagerduty.com/docs/events-api-v2-overview#rate-limits).
   paceMs: () => 500,
 };
 
@@ -89,8 +91,9 @@ function post(settings: ProviderSettings, path: string, body: unknown): Outbound
 }
 
 /**
- * PagerDuty drops a throttled event (429) and advises retrying about 30 s later (landscape.md
- * 5.3), so that is the wait when the response names none.
+ * PagerDuty drops a throttled event (429) and advises retrying about 30 s later
+ * (https://developer.pagerduty.com/docs/events-api-v2-overview#rate-limits), so that is the wait
+ * when the response names none.
  */
 function classifyPagerDuty(res: ResponseSnapshot): Classification | undefined {
   const base = classifyResponse(res);

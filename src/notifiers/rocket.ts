@@ -1,6 +1,6 @@
-import { httpUrlProblem, problems } from "./classify";
+import { httpUrlProblem, problems } from "./kit/validate";
 import { slackBody } from "./slack";
-import { isError } from "./text";
+import { isError } from "./kit/text";
 import type { Notifier } from "./types";
 
 /**

@@ -3,9 +3,10 @@ import { encodeFluxEvent } from "../flux/event";
 import { toHex } from "../lib/crypto";
 import { goJson, sortedRecord } from "../lib/gojson";
 import { classifyResponse } from "./classify";
-import { decodeUserinfo } from "./http-auth";
+import { decodeUserinfo } from "./kit/http-auth";
 import type { Classification, FormatResult, Notifier, NotifyContext, ProviderSettings, ResponseSnapshot } from "./types";
 import { FormatError } from "./types";
+import { invalidUrl } from "./kit/validate";
 
 /**
  * `sentry`: Flux hands an event to the sentry-go SDK, which Workers cannot run; the relay builds
@@ -18,7 +19,7 @@ export const sentry: Notifier = {
   type: "sentry",
   validate: (s) => {
     const problem = parseDsn(s.address);
-    return typeof problem === "string" ? [problem] : [];
+    return typeof problem === "string" ? [invalidUrl(problem)] : [];
   },
   format: formatSentry,
   classify: classifySentry,

@@ -1,7 +1,8 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { classifyResponse, problems, tokenProblem } from "./classify";
-import { isError, jsonObject, metadataEntries, objName } from "./text";
+import { classifyResponse } from "./classify";
+import { problems, tokenProblem } from "./kit/validate";
+import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
 import type { Classification, Notifier, ProviderSettings, ResponseSnapshot } from "./types";
 
 /** `telegram`: Bot API sendMessage in MarkdownV2; `spec.address` is ignored, as in Flux. */

@@ -1,3 +1,4 @@
+import { readCapped } from "../lib/read-capped";
 import { redact } from "../lib/redact";
 import { classifyResponse } from "./classify";
 import { isSkip, type Classification, type ExchangeNotifier, type Notifier, type NotifyContext, type OutboundRequest, type ResponseSnapshot, type Send } from "./types";
@@ -44,7 +45,7 @@ export async function sendRequest(
   }
   try {
     const res = await fetcher(req.url, init);
-    const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readCapped(res, timeoutMs, req.readLimit ?? MAX_BODY_READ) };
+    const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readBody(res, timeoutMs, req.readLimit ?? MAX_BODY_READ) };
     const classification = notifier.classify?.(snapshot) ?? classifyResponse(snapshot);
     return { classification: redactClassification(classification, secrets), status: res.status, latencyMs: Date.now() - started, response: snapshot };
   } catch (err) {
@@ -55,33 +56,9 @@ export async function sendRequest(
   }
 }
 
-async function readCapped(res: Response, timeoutMs: number, limit: number): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const deadline = setTimeout(() => reader.cancel().catch(() => {}), timeoutMs);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-      if (size >= limit) {
-        await reader.cancel();
-        break;
-      }
-    }
-  } finally {
-    clearTimeout(deadline);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c.subarray(0, size - offset), offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all.subarray(0, Math.min(size, limit)));
+/** At most `limit` bytes of the answer, decoded as UTF-8 (a partial character at the cut becomes U+FFFD). */
+async function readBody(res: Response, timeoutMs: number, limit: number): Promise<string> {
+  return new TextDecoder().decode(await readCapped(res.body, limit, { overflow: "truncate" }, timeoutMs));
 }
 
 /** How a whole exchange ended, in the terms of one delivery attempt. */

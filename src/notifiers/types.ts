@@ -1,8 +1,9 @@
 import type { FluxEvent } from "../flux/event";
 import type { AlertManifest, ProviderManifest, ProviderType } from "../flux/manifests";
+import type { SettingsProblem } from "./kit/validate";
 
 /**
- * A Provider with its Secret resolved, as Flux's notifier factory sees it (providers-wire.md 1.5):
+ * A Provider with its Secret resolved, as Flux's notifier factory sees it (see src/notifiers/factory.ts):
  * Secret `address` already overrides `spec.address`, `token`/`username`/`password` applied.
  */
 export interface ProviderSettings {
@@ -88,14 +89,14 @@ export interface StepOutcome {
  */
 export type Send = (req: OutboundRequest) => Promise<StepOutcome>;
 
-/** One module per Provider type implements this (design section 6). */
+/** One module per Provider type implements this; src/notifiers/registry.ts lists them. */
 export interface Notifier {
   readonly type: ProviderType;
   /**
    * Problems that make the provider unusable (missing token, invalid address, ...), each a
    * full sentence naming the setting. Empty when the settings are usable. Pure.
    */
-  validate(settings: ProviderSettings): string[];
+  validate(settings: ProviderSettings): SettingsProblem[];
   /** The request for one event, or a Skip. Throws a FormatError when the event cannot be sent. */
   format(ctx: NotifyContext): FormatResult | Promise<FormatResult>;
   /**

@@ -1,6 +1,6 @@
-import { collectProblems, httpUrlProblem, problems } from "./classify";
-import { basicAuth, splitUserinfo } from "./http-auth";
-import { formatMarkdownPost } from "./markdown";
+import { collectProblems, httpUrlProblem, problems } from "./kit/validate";
+import { basicAuth, splitUserinfo } from "./kit/http-auth";
+import { formatMarkdownPost } from "./kit/markdown";
 import { FormatError, type Notifier, type NotifyContext, type OutboundRequest } from "./types";
 
 /**

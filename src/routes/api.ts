@@ -15,7 +15,7 @@ type Env_ = { Bindings: Env };
 /** Largest manifest a PUT accepts: far above any real Provider or Alert, far below KV's 25 MiB. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
 
-/** The admin API of design section 7, all behind ADMIN_TOKEN. */
+/** The admin API (docs/operations.md), all behind ADMIN_TOKEN. */
 export const api = new Hono<Env_>();
 
 api.use("*", requireAdmin);

@@ -5,6 +5,7 @@ import { parseFluxEvent } from "../flux/event";
 import { BadRequestError, PayloadTooLargeError } from "../lib/errors";
 import { verifyIngress } from "../lib/ingress-auth";
 import { log } from "../lib/log";
+import { readCapped } from "../lib/read-capped";
 
 /** Flux's event server limit since v1.9.3: exactly 3 MiB is accepted, one byte more is 413. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -30,14 +31,16 @@ const countRequest: MiddlewareHandler<HookEnv> = async (c, next) => {
 };
 
 /**
- * `POST /hook/:cluster` (design section 2): size cap, signature, Go-style decode, then the Flux
+ * `POST /hook/:cluster` (docs/operations.md): size cap, signature, Go-style decode, then the Flux
  * pipeline. 202 only after every matching outbox stored the event.
  */
 hook.post("/:cluster", countRequest, async (c) => {
   const started = Date.now();
   const cluster = c.req.param("cluster");
   if (!CLUSTER.test(cluster)) throw new BadRequestError("cluster: the path segment must match [a-z0-9-]{1,63}");
-  const body = await readCapped(c.req.raw, MAX_BODY_BYTES);
+  const declared = Number(c.req.header("content-length") ?? "NaN");
+  if (declared > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const body = await readCapped(c.req.raw.body, MAX_BODY_BYTES, { overflow: "throw", onOverflow: () => new PayloadTooLargeError(MAX_BODY_BYTES) });
   await verifyIngress(c.env.INGRESS_KEYS, cluster, c.req.raw.headers, body);
   c.set("cluster", cluster);
   // Go keeps invalid UTF-8 as U+FFFD rather than refusing the event.
@@ -57,29 +60,3 @@ hook.post("/:cluster", countRequest, async (c) => {
   });
   return c.json({ accepted: result.accepted, duplicate: result.duplicate }, 202);
 });
-
-async function readCapped(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (declared > limit) throw new PayloadTooLargeError(limit);
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}

@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { classifyResponse } from "../../src/notifiers/classify";
 import type { Classification, Notifier, NotifyContext, OutboundRequest, ProviderSettings, ResponseSnapshot } from "../../src/notifiers/types";
 import { isSkip } from "../../src/notifiers/types";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 /** The request a notifier formats for `ctx`; a Skip fails the test. */
 export async function formatRequest(notifier: Notifier, ctx: NotifyContext): Promise<OutboundRequest> {
@@ -45,8 +46,8 @@ export function expectStatusTable(notifier: Notifier, overrides: Partial<Record<
  */
 export async function expectLeaksNoSecret(notifier: Notifier, ctx: NotifyContext, secrets: string[]): Promise<void> {
   const texts: string[] = [];
-  texts.push(...notifier.validate(ctx.settings));
-  texts.push(...notifier.validate({ ...ctx.settings, address: "", token: "" } as ProviderSettings));
+  texts.push(...problemMessages(notifier.validate(ctx.settings)));
+  texts.push(...problemMessages(notifier.validate({ ...ctx.settings, address: "", token: "" } as ProviderSettings)));
   try {
     const req = await notifier.format(ctx);
     if (isSkip(req)) texts.push(req.skip);

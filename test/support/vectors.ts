@@ -6,6 +6,7 @@ import { parseManifest, type AlertManifest, type ProviderType } from "../../src/
 import { goJson } from "../../src/lib/gojson";
 import type { Notifier, NotifyContext, OutboundRequest, ProviderSettings } from "../../src/notifiers/types";
 import { formatRequest } from "./notifier-kit";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 /** One case of shared/flux/vectors/<type>.json (copied into test/vectors/). */
 export interface Vector {
@@ -120,7 +121,7 @@ export function itFormatsVectors(
   for (const v of vectors) {
     it(v.name, async () => {
       const ctx = vectorContext(v, { now });
-      expect(notifier.validate(ctx.settings)).toEqual([]);
+      expect(problemMessages(notifier.validate(ctx.settings))).toEqual([]);
       const req = await formatRequest(notifier, ctx);
       compare(req, v);
       check?.(req, v, ctx);

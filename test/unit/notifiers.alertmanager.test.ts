@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { alertmanager } from "../../src/notifiers/alertmanager";
-import { goTitle } from "../../src/notifiers/go-strings";
+import { goTitle } from "../../src/notifiers/kit/go-strings";
 import type { NotifyContext } from "../../src/notifiers/types";
 import { expectLeaksNoSecret, expectStatusTable, formatRequest } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("alertmanager");
@@ -79,8 +80,8 @@ describe("alertmanager auth", () => {
 describe("alertmanager settings and responses", () => {
   const base = vectorSettings(vectors[0]);
   it("needs an absolute http(s) address", () => {
-    expect(alertmanager.validate({ ...base, address: "" })).toEqual([expect.stringMatching(/^no address/)]);
-    expect(alertmanager.validate({ ...base, address: "alertmanager:9093" })).toEqual([expect.stringMatching(/^invalid address/)]);
+    expect(problemMessages(alertmanager.validate({ ...base, address: "" }))).toEqual([expect.stringMatching(/^no address/)]);
+    expect(problemMessages(alertmanager.validate({ ...base, address: "alertmanager:9093" }))).toEqual([expect.stringMatching(/^invalid address/)]);
   });
   it("classifies by the shared table", () => expectStatusTable(alertmanager));
   it("leaks no secret", async () => {

@@ -4,6 +4,7 @@ import { azureEventHub, SAS_TOKEN_TTL_SECONDS } from "../../src/notifiers/azuree
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { expectLeaksNoSecret, expectStatusTable, formatRequest } from "../support/notifier-kit";
 import { loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("azureeventhub");
@@ -27,7 +28,7 @@ describe("azureeventhub vectors (AMQP in Go, the REST send endpoint here)", () =
   for (const v of vectors) {
     it(v.name, async () => {
       const ctx = context(v);
-      expect(azureEventHub.validate(ctx.settings)).toEqual([]);
+      expect(problemMessages(azureEventHub.validate(ctx.settings))).toEqual([]);
       const req = await request(ctx);
       const amqp = v.expect as unknown as AmqpExpectation;
       expect(req.method).toBe("POST");
@@ -88,10 +89,10 @@ describe("azureeventhub JWT namespace", () => {
 });
 
 describe("azureeventhub settings", () => {
-  const problems = (v: Vector, patch: Partial<ProviderSettings>) => azureEventHub.validate(withSettings(v, patch));
+  const problems = (v: Vector, patch: Partial<ProviderSettings>) => problemMessages(azureEventHub.validate(withSettings(v, patch)));
   const withServiceAccount = (v: Vector, token: string) => {
     const s = vectorSettings(v);
-    return azureEventHub.validate({ ...s, token, manifest: { ...s.manifest, spec: { ...s.manifest.spec, serviceAccountName: "flux" } } });
+    return problemMessages(azureEventHub.validate({ ...s, token, manifest: { ...s.manifest, spec: { ...s.manifest.spec, serviceAccountName: "flux" } } }));
   };
   it("needs an address", () => {
     expect(problems(jwtVector, { address: "" })).toEqual([expect.stringMatching(/^no address/)]);

@@ -8,6 +8,7 @@ import { FormatError, isSkip, type Notifier, type NotifyContext, type OutboundRe
 import { calls, exchange, expectExchangeLeaksNoSecret, fakeSend } from "../support/exchange-kit";
 import { expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
 import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const ME = "flux-bot";
@@ -110,7 +111,7 @@ describe.each(cases)("$type", (c) => {
   for (const v of vectors) {
     it(`${v.name}: formats the first-time comment byte for byte`, async () => {
       const ctx = context(v);
-      expect(c.notifier.validate(ctx.settings)).toEqual([]);
+      expect(problemMessages(c.notifier.validate(ctx.settings))).toEqual([]);
       c.expectCreate(await create(c.notifier, ctx), v);
     });
 
@@ -257,8 +258,8 @@ describe("comment marker", () => {
 describe("settings", () => {
   it("needs a token and a repository address", () => {
     const s = vectorSettings(loadVectors("giteapullrequestcomment")[0]);
-    expect(giteaPullRequestComment.validate({ ...s, token: "" })).toEqual([expect.stringMatching(/^gitea token cannot be empty/)]);
-    expect(githubPullRequestComment.validate({ ...s, type: "githubpullrequestcomment", address: "https://github.com/fluxcd" })).toEqual([
+    expect(problemMessages(giteaPullRequestComment.validate({ ...s, token: "" }))).toEqual([expect.stringMatching(/^gitea token cannot be empty/)]);
+    expect(problemMessages(githubPullRequestComment.validate({ ...s, type: "githubpullrequestcomment", address: "https://github.com/fluxcd" }))).toEqual([
       expect.stringMatching(/^invalid repository id/),
     ]);
   });

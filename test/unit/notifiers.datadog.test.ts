@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { goJson } from "../../src/lib/gojson";
 import { datadog } from "../../src/notifiers/datadog";
-import { goToLower } from "../../src/notifiers/go-strings";
+import { goToLower } from "../../src/notifiers/kit/go-strings";
 import type { NotifyContext } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("datadog");
@@ -43,10 +44,10 @@ describe("datadog format", () => {
 describe("datadog settings", () => {
   const base = vectorSettings(vectors[0]);
   it("needs an API key", () => {
-    expect(datadog.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/^no Datadog API key: set the token key/)]);
+    expect(problemMessages(datadog.validate({ ...base, token: "" }))).toEqual([expect.stringMatching(/^no Datadog API key: set the token key/)]);
   });
   it("needs an absolute http(s) address", () => {
-    expect(datadog.validate({ ...base, address: "api.datadoghq.eu" })).toEqual([expect.stringMatching(/^invalid address/)]);
+    expect(problemMessages(datadog.validate({ ...base, address: "api.datadoghq.eu" }))).toEqual([expect.stringMatching(/^invalid address/)]);
   });
 });
 

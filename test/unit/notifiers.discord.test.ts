@@ -5,6 +5,7 @@ import { discord, discordSlackUrl } from "../../src/notifiers/discord";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("discord");
 const [info] = vectors;
@@ -44,7 +45,7 @@ describe("discord payload", () => {
 
 describe("discord settings", () => {
   it("needs an absolute http(s) address", () => {
-    expect(discord.validate({ ...vectorSettings(info), address: "" })).toEqual(["no address: set spec.address or the Secret's address key"]);
+    expect(problemMessages(discord.validate({ ...vectorSettings(info), address: "" }))).toEqual(["no address: set spec.address or the Secret's address key"]);
   });
 });
 

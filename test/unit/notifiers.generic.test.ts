@@ -4,6 +4,7 @@ import { genericHmac } from "../../src/notifiers/generic-hmac";
 import type { Notifier } from "../../src/notifiers/types";
 import { expectLeaksNoSecret, expectStatusTable } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const cases: [string, Notifier][] = [["generic", generic], ["generic-hmac", genericHmac]];
 
@@ -14,11 +15,11 @@ describe.each(cases)("%s vectors", (type, notifier) => {
 describe("settings validation", () => {
   const base = vectorSettings(loadVectors("generic-hmac")[0]);
   it("generic needs an absolute URL (case 52)", () => {
-    expect(generic.validate({ ...base, address: "" })[0]).toMatch(/no address/);
-    expect(generic.validate({ ...base, address: "not a url" })[0]).toMatch(/not an absolute URL/);
+    expect(problemMessages(generic.validate({ ...base, address: "" }))[0]).toMatch(/no address/);
+    expect(problemMessages(generic.validate({ ...base, address: "not a url" }))[0]).toMatch(/not an absolute URL/);
   });
   it("generic-hmac needs a token", () => {
-    expect(genericHmac.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/HMAC key is empty/)]);
+    expect(problemMessages(genericHmac.validate({ ...base, token: "" }))).toEqual([expect.stringMatching(/HMAC key is empty/)]);
   });
 });
 

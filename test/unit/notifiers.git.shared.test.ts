@@ -4,7 +4,7 @@ import { goPathEscape, parseGitAddress } from "../../src/notifiers/git/address";
 import { commitStatusId } from "../../src/notifiers/git/commit-status-id";
 import { goJson } from "../../src/lib/gojson";
 import { classifyRateLimit, sha1Hex } from "../../src/notifiers/git/http";
-import { basicAuth } from "../../src/notifiers/http-auth";
+import { basicAuth } from "../../src/notifiers/kit/http-auth";
 import { commitSha } from "../../src/notifiers/git/revision";
 import { describeReason, prepareCommitStatus, splitCamelcase } from "../../src/notifiers/git/status";
 import { FormatError, type NotifyContext } from "../../src/notifiers/types";

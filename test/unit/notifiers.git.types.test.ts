@@ -8,6 +8,7 @@ import { gitlab } from "../../src/notifiers/gitlab";
 import { isSkip, type Notifier, type NotifyContext, type OutboundRequest, type ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { loadVectors, vectorContext } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const SHA = "5394cb7f48332b2de7c17dd8b8384bbc84b7e738";
 
@@ -17,7 +18,7 @@ function ctx(type: string, settings: Partial<ProviderSettings> = {}): NotifyCont
 }
 
 async function request(notifier: Notifier, context: NotifyContext): Promise<OutboundRequest> {
-  expect(notifier.validate(context.settings)).toEqual([]);
+  expect(problemMessages(notifier.validate(context.settings))).toEqual([]);
   return formatRequest(notifier, context);
 }
 
@@ -63,7 +64,7 @@ describe.each(all)("%s: common behaviour", (type, notifier) => {
   });
 
   it("reports an empty address and a missing token as problems", () => {
-    const problems = notifier.validate({ ...ctx(type).settings, address: "", token: "", password: "", username: "" });
+    const problems = problemMessages(notifier.validate({ ...ctx(type).settings, address: "", token: "", password: "", username: "" }));
     expect(problems).toHaveLength(2);
     expect(problems.join("\n")).toMatch(/address/);
   });
@@ -92,7 +93,7 @@ describe("github", () => {
   });
 
   it("needs owner/repo", () => {
-    expect(github.validate({ ...ctx("github").settings, address: "https://github.com/fluxcd/podinfo/tree/main" })).toEqual([
+    expect(problemMessages(github.validate({ ...ctx("github").settings, address: "https://github.com/fluxcd/podinfo/tree/main" }))).toEqual([
       expect.stringMatching(/<owner>\/<repo>, got 4 segment/),
     ]);
   });
@@ -103,7 +104,7 @@ describe("github", () => {
   });
 
   it("says GitHub App authentication is not available", () => {
-    const problems = github.validate({ ...ctx("github").settings, token: "", secret: { githubAppID: "1", githubAppPrivateKey: "k" } });
+    const problems = problemMessages(github.validate({ ...ctx("github").settings, token: "", secret: { githubAppID: "1", githubAppPrivateKey: "k" } }));
     expect(problems).toEqual([expect.stringMatching(/GitHub App authentication is not supported/)]);
   });
 
@@ -133,7 +134,7 @@ describe("gitlab", () => {
   });
 
   it("needs a group and a project", () => {
-    expect(gitlab.validate({ ...ctx("gitlab").settings, address: "https://gitlab.com/project" })).toEqual([expect.stringMatching(/<group>\/<project>/)]);
+    expect(problemMessages(gitlab.validate({ ...ctx("gitlab").settings, address: "https://gitlab.com/project" }))).toEqual([expect.stringMatching(/<group>\/<project>/)]);
   });
 
   it("falls back to the password as token", async () => {
@@ -165,7 +166,7 @@ describe("gitea", () => {
   });
 
   it("needs owner/repo and a token", () => {
-    expect(gitea.validate({ ...ctx("gitea").settings, address: "https://gitea.example.com/a/b/c", token: "" })).toEqual([
+    expect(problemMessages(gitea.validate({ ...ctx("gitea").settings, address: "https://gitea.example.com/a/b/c", token: "" }))).toEqual([
       expect.stringMatching(/gitea token cannot be empty/),
       expect.stringMatching(/<owner>\/<repo>/),
     ]);
@@ -185,7 +186,7 @@ describe("bitbucket", () => {
   });
 
   it.each(["user", "user:pass:word", ":"])("refuses token %j with Go's message", (token) => {
-    const problems = bitbucket.validate({ ...ctx("bitbucket").settings, token });
+    const problems = problemMessages(bitbucket.validate({ ...ctx("bitbucket").settings, token }));
     expect(problems).toEqual(token === ":" ? [] : ["invalid token format, expected to be <user>:<password>"]);
   });
 
@@ -209,7 +210,7 @@ describe("bitbucketserver", () => {
     ["https://bitbucket.example.com/PROJ/podinfo.git", /not http\(s\) git clone url/],
     ["https://bitbucket.example.com/scm/PROJ/sub/podinfo.git", /invalid repository id/],
   ])("refuses %s", (address, problem) => {
-    expect(bitbucketServer.validate({ ...ctx("bitbucketserver").settings, address })).toEqual([expect.stringMatching(problem)]);
+    expect(problemMessages(bitbucketServer.validate({ ...ctx("bitbucketserver").settings, address }))).toEqual([expect.stringMatching(problem)]);
   });
 
   it("uses Basic auth from username/password when there is no token", async () => {
@@ -218,7 +219,7 @@ describe("bitbucketserver", () => {
   });
 
   it("needs a token or both username and password", () => {
-    expect(bitbucketServer.validate({ ...ctx("bitbucketserver").settings, token: "", username: "jdoe", password: "" })).toEqual([
+    expect(problemMessages(bitbucketServer.validate({ ...ctx("bitbucketserver").settings, token: "", username: "jdoe", password: "" }))).toEqual([
       "invalid credentials, expected to be one of username/password or API Token",
     ]);
   });
@@ -259,11 +260,11 @@ describe("azuredevops", () => {
   });
 
   it.each(["https://dev.azure.com/myorg/myproject", "https://dev.azure.com/myorg/myproject/podinfo"])("refuses %s", (address) => {
-    expect(azureDevOps.validate({ ...ctx("azuredevops").settings, address })).toEqual([expect.stringMatching(/invalid repository id/)]);
+    expect(problemMessages(azureDevOps.validate({ ...ctx("azuredevops").settings, address }))).toEqual([expect.stringMatching(/invalid repository id/)]);
   });
 
   it("needs a PAT (workload identity is not available)", () => {
-    expect(azureDevOps.validate({ ...ctx("azuredevops").settings, token: "" })).toEqual([expect.stringMatching(/token cannot be empty.*workload identity/)]);
+    expect(problemMessages(azureDevOps.validate({ ...ctx("azuredevops").settings, token: "" }))).toEqual([expect.stringMatching(/token cannot be empty.*workload identity/)]);
   });
 
   it("puts the summary metadata into the genre", async () => {

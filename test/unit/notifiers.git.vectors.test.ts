@@ -9,6 +9,7 @@ import { gitlab } from "../../src/notifiers/gitlab";
 import { notifierFor } from "../../src/notifiers/registry";
 import { isSkip, type Notifier, type OutboundRequest } from "../../src/notifiers/types";
 import { expectGitHubVectorRequest, expectVectorRequest, loadVectors, vectorContext, type Vector } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 
@@ -60,7 +61,7 @@ describe.each(cases)("%s vectors", (type, notifier) => {
   for (const v of loadVectors(type)) {
     it(v.name, async () => {
       const ctx = context(v);
-      expect(notifier.validate(ctx.settings)).toEqual([]);
+      expect(problemMessages(notifier.validate(ctx.settings))).toEqual([]);
       const result = await notifier.format(ctx);
       if ((v.expect as { noRequest?: boolean }).noRequest) {
         expect(isSkip(result)).toBe(true);

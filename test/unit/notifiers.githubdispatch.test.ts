@@ -3,6 +3,7 @@ import { githubDispatch } from "../../src/notifiers/githubdispatch";
 import type { NotifyContext } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { expectGitHubVectorRequest, itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("githubdispatch");
@@ -37,20 +38,20 @@ describe("githubdispatch addresses", () => {
 describe("githubdispatch settings", () => {
   const base = vectorSettings(vectors[0]);
   it("needs owner/repo exactly", () => {
-    expect(githubDispatch.validate({ ...base, address: "https://github.com/fluxcd" })).toEqual([expect.stringMatching(/^invalid repository id/)]);
-    expect(githubDispatch.validate({ ...base, address: "https://github.com/a/b/c" })).toEqual([expect.stringMatching(/^invalid repository id/)]);
-    expect(githubDispatch.validate({ ...base, address: "" })).toEqual([expect.stringMatching(/^no address/)]);
+    expect(problemMessages(githubDispatch.validate({ ...base, address: "https://github.com/fluxcd" }))).toEqual([expect.stringMatching(/^invalid repository id/)]);
+    expect(problemMessages(githubDispatch.validate({ ...base, address: "https://github.com/a/b/c" }))).toEqual([expect.stringMatching(/^invalid repository id/)]);
+    expect(problemMessages(githubDispatch.validate({ ...base, address: "" }))).toEqual([expect.stringMatching(/^no address/)]);
   });
   it("needs a token, falling back to the password as Flux does", async () => {
-    expect(githubDispatch.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/^github token or github app details must be specified: set the token key/)]);
+    expect(problemMessages(githubDispatch.validate({ ...base, token: "" }))).toEqual([expect.stringMatching(/^github token or github app details must be specified: set the token key/)]);
     const settings = { ...base, token: "", username: "git", password: "ghp_from_password" };
-    expect(githubDispatch.validate(settings)).toEqual([]);
+    expect(problemMessages(githubDispatch.validate(settings))).toEqual([]);
     const req = await request({ ...context(vectors[0]), settings });
     expect(req.headers.Authorization).toBe("Bearer ghp_from_password");
   });
   it("says GitHub App authentication is unsupported", () => {
     const settings = { ...base, token: "", secret: { githubAppID: "1", githubAppInstallationID: "2", githubAppPrivateKey: "pem" } };
-    expect(githubDispatch.validate(settings)).toEqual([expect.stringMatching(/^GitHub App authentication is not supported/)]);
+    expect(problemMessages(githubDispatch.validate(settings))).toEqual([expect.stringMatching(/^GitHub App authentication is not supported/)]);
   });
   it("paces at GitHub's 80 content-generating requests per minute", () => {
     expect(githubDispatch.paceMs?.(base)).toBe(750);

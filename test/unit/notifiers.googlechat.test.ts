@@ -5,6 +5,7 @@ import { googlechat } from "../../src/notifiers/googlechat";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("googlechat");
 const [info] = vectors;
@@ -35,7 +36,7 @@ describe("googlechat payload", () => {
 
 describe("googlechat settings", () => {
   it("needs an absolute http(s) address", () => {
-    expect(googlechat.validate({ ...vectorSettings(info), address: "" })).toEqual(["no address: set spec.address or the Secret's address key"]);
+    expect(problemMessages(googlechat.validate({ ...vectorSettings(info), address: "" }))).toEqual(["no address: set spec.address or the Secret's address key"]);
   });
 });
 

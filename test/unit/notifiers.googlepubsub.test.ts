@@ -5,6 +5,7 @@ import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/noti
 import { calls, exchange, expectExchangeLeaksNoSecret, fakeSend } from "../support/exchange-kit";
 import { expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
 import { loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const TOKEN_URI = "https://oauth2.fake.test/token";
@@ -70,7 +71,7 @@ describe("googlepubsub vectors", () => {
   for (const v of vectors) {
     it(`${v.name}: publishes the notified event byte for byte, with the Secret's headers as attributes`, async () => {
       const ctx = context(v);
-      expect(googlePubSub.validate(ctx.settings)).toEqual([]);
+      expect(problemMessages(googlePubSub.validate(ctx.settings))).toEqual([]);
       const send = google();
       expect(await exchange(googlePubSub, ctx, send)).toEqual({ outcome: "delivered" });
       expect(calls(send)).toEqual([`POST ${TOKEN_URI}`, `POST ${PUBLISH}`]);
@@ -176,13 +177,13 @@ describe("googlepubsub settings", () => {
   const base = () => context(vectors[0]).settings;
 
   it("needs a project, a topic and a service-account key, with Flux's words for the first two", () => {
-    expect(googlePubSub.validate({ ...base(), address: "" })).toEqual([expect.stringMatching(/^GCP project ID cannot be empty/)]);
-    expect(googlePubSub.validate({ ...base(), channel: "" })).toEqual([expect.stringMatching(/^GCP Pub\/Sub topic ID cannot be empty/)]);
-    expect(googlePubSub.validate({ ...base(), token: "" })).toEqual([expect.stringMatching(/^no service-account key: .*workload identity is not available/)]);
+    expect(problemMessages(googlePubSub.validate({ ...base(), address: "" }))).toEqual([expect.stringMatching(/^GCP project ID cannot be empty/)]);
+    expect(problemMessages(googlePubSub.validate({ ...base(), channel: "" }))).toEqual([expect.stringMatching(/^GCP Pub\/Sub topic ID cannot be empty/)]);
+    expect(problemMessages(googlePubSub.validate({ ...base(), token: "" }))).toEqual([expect.stringMatching(/^no service-account key: .*workload identity is not available/)]);
   });
 
   it("explains what is wrong with the key without quoting it", () => {
-    const problem = (token: string) => googlePubSub.validate({ ...base(), token });
+    const problem = (token: string) => problemMessages(googlePubSub.validate({ ...base(), token }));
     expect(problem("not json")).toEqual(["invalid service-account key: the Secret's token key is not JSON"]);
     expect(problem(serviceAccount({ type: "authorized_user" }))).toEqual([expect.stringMatching(/^unsupported credentials/)]);
     expect(problem(serviceAccount({ client_email: "" }))).toEqual(["invalid service-account key: client_email is missing"]);

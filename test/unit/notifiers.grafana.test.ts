@@ -3,6 +3,7 @@ import { grafana } from "../../src/notifiers/grafana";
 import type { NotifyContext } from "../../src/notifiers/types";
 import { expectLeaksNoSecret, expectStatusTable, formatRequest } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("grafana");
@@ -49,8 +50,8 @@ describe("grafana auth", () => {
 describe("grafana settings and responses", () => {
   const base = vectorSettings(vectors[0]);
   it("needs an absolute http(s) address", () => {
-    expect(grafana.validate({ ...base, address: "" })).toEqual([expect.stringMatching(/^no address/)]);
-    expect(grafana.validate({ ...base, address: "ftp://grafana/api/annotations" })).toEqual([expect.stringMatching(/^invalid address/)]);
+    expect(problemMessages(grafana.validate({ ...base, address: "" }))).toEqual([expect.stringMatching(/^no address/)]);
+    expect(problemMessages(grafana.validate({ ...base, address: "ftp://grafana/api/annotations" }))).toEqual([expect.stringMatching(/^invalid address/)]);
   });
   it("classifies by the shared table", () => expectStatusTable(grafana));
   it("leaks no secret", async () => {

@@ -4,6 +4,7 @@ import { lark } from "../../src/notifiers/lark";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("lark");
 const [info] = vectors;
@@ -35,7 +36,7 @@ describe("lark payload", () => {
 
 describe("lark settings", () => {
   it("needs an absolute http(s) address", () => {
-    expect(lark.validate({ ...vectorSettings(info), address: "" })).toEqual(["no address: set spec.address or the Secret's address key"]);
+    expect(problemMessages(lark.validate({ ...vectorSettings(info), address: "" }))).toEqual(["no address: set spec.address or the Secret's address key"]);
   });
 });
 

@@ -6,6 +6,7 @@ import { matrix } from "../../src/notifiers/matrix";
 import type { NotifyContext, OutboundRequest, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("matrix");
 const [info] = vectors;
@@ -59,14 +60,14 @@ describe("matrix payload", () => {
 describe("matrix settings", () => {
   const settings = vectorSettings(info);
   it("needs a homeserver address, a room id and an access token", () => {
-    expect(matrix.validate({ ...settings, address: "", channel: "", token: "" })).toEqual([
+    expect(problemMessages(matrix.validate({ ...settings, address: "", channel: "", token: "" }))).toEqual([
       "no address: set spec.address or the Secret's address key",
       "no Matrix room: set spec.channel to the room id (!…:server)",
       "no Matrix access token: set the token key in the Secret referenced by spec.secretRef",
     ]);
   });
   it("refuses a room alias, which the send endpoint cannot take", () => {
-    expect(matrix.validate({ ...settings, channel: "#flux:matrix.org" })).toEqual([expect.stringMatching(/must be a Matrix room id/)]);
+    expect(problemMessages(matrix.validate({ ...settings, channel: "#flux:matrix.org" }))).toEqual([expect.stringMatching(/must be a Matrix room id/)]);
   });
 });
 

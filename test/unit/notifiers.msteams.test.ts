@@ -5,6 +5,7 @@ import { msteams } from "../../src/notifiers/msteams";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("msteams");
 const [workflow, , legacy] = vectors;
@@ -58,8 +59,8 @@ describe("msteams payload", () => {
 describe("msteams settings", () => {
   it("needs an absolute http(s) address", () => {
     const settings = vectorSettings(workflow);
-    expect(msteams.validate({ ...settings, address: "" })).toEqual(["no address: set spec.address or the Secret's address key"]);
-    expect(msteams.validate({ ...settings, address: "ftp://x.webhook.office.com/" })).toEqual(["invalid address: scheme must be http or https"]);
+    expect(problemMessages(msteams.validate({ ...settings, address: "" }))).toEqual(["no address: set spec.address or the Secret's address key"]);
+    expect(problemMessages(msteams.validate({ ...settings, address: "ftp://x.webhook.office.com/" }))).toEqual(["invalid address: scheme must be http or https"]);
   });
 });
 

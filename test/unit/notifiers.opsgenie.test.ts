@@ -4,6 +4,7 @@ import { opsgenie } from "../../src/notifiers/opsgenie";
 import type { NotifyContext } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, type Vector, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("opsgenie");
@@ -45,11 +46,11 @@ describe("opsgenie format", () => {
 describe("opsgenie settings", () => {
   const base = vectorSettings(vectors[0]);
   it("needs an API key", () => {
-    expect(opsgenie.validate({ ...base, token: "" })).toEqual([expect.stringMatching(/^no Opsgenie API key: set the token key/)]);
+    expect(problemMessages(opsgenie.validate({ ...base, token: "" }))).toEqual([expect.stringMatching(/^no Opsgenie API key: set the token key/)]);
   });
   it("needs an absolute http(s) address", () => {
-    expect(opsgenie.validate({ ...base, address: "" })).toEqual([expect.stringMatching(/^no address/)]);
-    expect(opsgenie.validate({ ...base, address: "api.opsgenie.com/v2/alerts" })).toEqual([expect.stringMatching(/^invalid address/)]);
+    expect(problemMessages(opsgenie.validate({ ...base, address: "" }))).toEqual([expect.stringMatching(/^no address/)]);
+    expect(problemMessages(opsgenie.validate({ ...base, address: "api.opsgenie.com/v2/alerts" }))).toEqual([expect.stringMatching(/^invalid address/)]);
   });
 });
 

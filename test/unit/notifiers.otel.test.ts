@@ -6,6 +6,7 @@ import { notifierFor } from "../../src/notifiers/registry";
 import { isSkip, type NotifyContext, type OutboundRequest, type ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
 import { loadVectors, notifiedEvent, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:35.250Z");
 const ALERT_UID = "9b2f0c1e-3d4a-4b5c-8d6e-7f8091a2b3c4";
@@ -175,7 +176,7 @@ describe("otel endpoint and headers", () => {
   });
 
   it("needs an absolute http(s) address", () => {
-    expect(otel.validate(context(0, { address: "collector:4318" }).settings)).toEqual([expect.stringMatching(/^invalid address/)]);
+    expect(problemMessages(otel.validate(context(0, { address: "collector:4318" }).settings))).toEqual([expect.stringMatching(/^invalid address/)]);
   });
 });
 

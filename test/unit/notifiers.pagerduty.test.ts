@@ -4,6 +4,7 @@ import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/noti
 import { expectExchangeLeaksNoSecret, fakeSend } from "../support/exchange-kit";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, response } from "../support/notifier-kit";
 import { expectVectorRequest, loadVectors, notifiedEvent, vectorSettings, type Vector } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:20:30Z");
 const vectors = loadVectors("pagerduty");
@@ -33,7 +34,7 @@ describe("pagerduty vectors", () => {
   for (const v of vectors) {
     it(v.name, async () => {
       const ctx = context(v);
-      expect(pagerduty.validate(ctx.settings)).toEqual([]);
+      expect(problemMessages(pagerduty.validate(ctx.settings))).toEqual([]);
       expectVectorRequest(await request(ctx), v);
       const change = pagerDutyChangeEvent(ctx);
       const additional = (v.additionalRequests ?? []) as Vector["expect"][];
@@ -76,8 +77,8 @@ describe("pagerduty format", () => {
 describe("pagerduty settings and pacing", () => {
   const base = vectorSettings(vectors[0]);
   it("needs a routing key and an absolute http(s) address", () => {
-    expect(pagerduty.validate({ ...base, channel: "" })).toEqual([expect.stringMatching(/^no PagerDuty routing key: set spec.channel/)]);
-    expect(pagerduty.validate({ ...base, address: "events.pagerduty.com" })).toEqual([expect.stringMatching(/^invalid address/)]);
+    expect(problemMessages(pagerduty.validate({ ...base, channel: "" }))).toEqual([expect.stringMatching(/^no PagerDuty routing key: set spec.channel/)]);
+    expect(problemMessages(pagerduty.validate({ ...base, address: "events.pagerduty.com" }))).toEqual([expect.stringMatching(/^invalid address/)]);
   });
   it("paces deliveries at PagerDuty's ~120 events per minute per integration key", () => {
     expect(pagerduty.paceMs?.(base)).toBe(500);

@@ -5,6 +5,7 @@ import { rocket } from "../../src/notifiers/rocket";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { expectLeaksNoSecret, expectStatusTable, formatRequest } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("rocket");
 const [info] = vectors;
@@ -37,7 +38,7 @@ describe("rocket payload", () => {
 
 describe("rocket settings, responses and secrets", () => {
   it("needs an absolute http(s) address", () => {
-    expect(rocket.validate({ ...vectorSettings(info), address: "" })).toEqual(["no address: set spec.address or the Secret's address key"]);
+    expect(problemMessages(rocket.validate({ ...vectorSettings(info), address: "" }))).toEqual(["no address: set spec.address or the Secret's address key"]);
   });
   it("classifies statuses by the shared table", () => expectStatusTable(rocket));
   it("has no published pace", () => expect(rocket.paceMs).toBeUndefined());

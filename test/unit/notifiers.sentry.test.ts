@@ -3,6 +3,7 @@ import { sentry } from "../../src/notifiers/sentry";
 import type { NotifyContext } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { loadVectors, type Vector, vectorContext } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const NOW = Date.parse("2026-01-15T10:30:00.250Z");
 const vectors = loadVectors("sentry");
@@ -31,7 +32,7 @@ describe("sentry vectors (fields Flux controls; SDK fields are nondeterministic)
   for (const v of vectors) {
     it(v.name, async () => {
       const ctx = context(v);
-      expect(sentry.validate(ctx.settings)).toEqual([]);
+      expect(problemMessages(sentry.validate(ctx.settings))).toEqual([]);
       const req = await request(ctx);
       expect(req.method).toBe(v.expect.method);
       expect(req.url).toBe(v.expect.url);
@@ -114,7 +115,7 @@ describe("sentry DSN", () => {
       ["https://key@o0.ingest.sentry.io/12345/", /^invalid address: the Sentry DSN has no project id/],
     ];
     for (const [address, message] of cases) {
-      const problems = sentry.validate({ ...ctx.settings, address });
+      const problems = problemMessages(sentry.validate({ ...ctx.settings, address }));
       expect(problems).toEqual([expect.stringMatching(message)]);
       if (address) expect(problems[0]).not.toContain("o0.ingest");
     }

@@ -5,6 +5,7 @@ import { slack } from "../../src/notifiers/slack";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("slack");
 const [webhook, postMessage] = vectors;
@@ -49,13 +50,13 @@ describe("slack payload", () => {
 describe("slack settings", () => {
   const settings = vectorSettings(webhook);
   it("needs an absolute http(s) address", () => {
-    expect(slack.validate({ ...settings, address: "" })).toEqual(["no address: set spec.address or the Secret's address key"]);
-    expect(slack.validate({ ...settings, address: "hooks.slack.com/x" })).toEqual(["invalid address: not an absolute URL"]);
+    expect(problemMessages(slack.validate({ ...settings, address: "" }))).toEqual(["no address: set spec.address or the Secret's address key"]);
+    expect(problemMessages(slack.validate({ ...settings, address: "hooks.slack.com/x" }))).toEqual(["invalid address: not an absolute URL"]);
   });
   it("needs a token and a channel for chat.postMessage only", () => {
-    expect(slack.validate({ ...settings, token: "" })).toEqual([]);
+    expect(problemMessages(slack.validate({ ...settings, token: "" }))).toEqual([]);
     const api = vectorSettings(postMessage);
-    expect(slack.validate({ ...api, token: "", channel: "" })).toEqual([
+    expect(problemMessages(slack.validate({ ...api, token: "", channel: "" }))).toEqual([
       expect.stringMatching(/chat\.postMessage needs a bot token: set the token key/),
       expect.stringMatching(/chat\.postMessage needs a channel: set spec\.channel/),
     ]);

@@ -5,6 +5,7 @@ import { escapeMarkdownV2, telegram } from "../../src/notifiers/telegram";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("telegram");
 const [info] = vectors;
@@ -51,14 +52,14 @@ describe("telegram MarkdownV2", () => {
 describe("telegram settings", () => {
   const settings = vectorSettings(info);
   it("needs a chat id and a bot token, not an address", () => {
-    expect(telegram.validate({ ...settings, address: "" })).toEqual([]);
-    expect(telegram.validate({ ...settings, channel: "", token: "" })).toEqual([
+    expect(problemMessages(telegram.validate({ ...settings, address: "" }))).toEqual([]);
+    expect(problemMessages(telegram.validate({ ...settings, channel: "", token: "" }))).toEqual([
       "no Telegram chat: set spec.channel to the chat id, or <chat id>:<topic id> for a forum topic",
       "no Telegram bot token: set the token key in the Secret referenced by spec.secretRef",
     ]);
   });
   it("refuses a token that would redirect the request, without echoing it", () => {
-    const problems = telegram.validate({ ...settings, token: "123:abc/../../x" });
+    const problems = problemMessages(telegram.validate({ ...settings, token: "123:abc/../../x" }));
     expect(problems).toEqual([expect.stringMatching(/token contains whitespace, '\/', '\?' or '#'/)]);
     expect(problems[0]).not.toContain("123:abc");
   });

@@ -5,6 +5,7 @@ import { webex } from "../../src/notifiers/webex";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 const vectors = loadVectors("webex");
 const [info] = vectors;
@@ -34,7 +35,7 @@ describe("webex payload", () => {
 
 describe("webex settings", () => {
   it("needs an address, a room id and a bot token", () => {
-    expect(webex.validate({ ...vectorSettings(info), address: "", channel: "", token: "" })).toEqual([
+    expect(problemMessages(webex.validate({ ...vectorSettings(info), address: "", channel: "", token: "" }))).toEqual([
       "no address: set spec.address or the Secret's address key",
       "no Webex room: set spec.channel to the room id",
       "no Webex bot token: set the token key in the Secret referenced by spec.secretRef",

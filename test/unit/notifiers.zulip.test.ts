@@ -5,6 +5,7 @@ import { isSkip, type NotifyContext, type OutboundRequest } from "../../src/noti
 import { zulip } from "../../src/notifiers/zulip";
 import { expectLeaksNoSecret, expectStatusTable } from "../support/notifier-kit";
 import { loadVectors, vectorSettings } from "../support/vectors";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 
 /** The event of Flux's zulip_test.go (TestZulip_Post). */
 function goTestEvent(severity: string): FluxEvent {
@@ -80,15 +81,15 @@ describe("zulip format", () => {
 describe("zulip settings", () => {
   it("needs <stream>/<topic>, with Flux's error", () => {
     for (const channel of ["general", "/topic", "general/", ""]) {
-      expect(zulip.validate(context("info", { channel }).settings)).toEqual([
+      expect(problemMessages(zulip.validate(context("info", { channel }).settings))).toEqual([
         `invalid Zulip channel format, expected <channel>/<topic>, got '${channel}': set spec.channel to the stream and topic, e.g. flux/deployments`,
       ]);
     }
-    expect(zulip.validate(context("info", { channel: "general/a/b" }).settings)).toEqual([]);
+    expect(problemMessages(zulip.validate(context("info", { channel: "general/a/b" }).settings))).toEqual([]);
   });
 
   it("needs an absolute http(s) address", () => {
-    expect(zulip.validate(context("info", { address: "zulip.example.com" }).settings)).toEqual([expect.stringMatching(/^invalid address/)]);
+    expect(problemMessages(zulip.validate(context("info", { address: "zulip.example.com" }).settings))).toEqual([expect.stringMatching(/^invalid address/)]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { FormatError } from "../types";
+import { AddressError } from "../kit/validate";
 
 /** A repository address reduced to what the API clients need: where the host is, which path names the repo. */
 export interface GitAddress {
@@ -26,24 +27,24 @@ const EXPECTED_FORMS = "https://<host>/<owner>/<repo>, ssh://git@<host>/<owner>/
  */
 export function parseGitAddress(address: string): GitAddress {
   const raw = address.trim();
-  if (!raw) throw new FormatError("no address: set spec.address or the Secret's address key to the repository URL");
+  if (!raw) throw new AddressError("no address: set spec.address or the Secret's address key to the repository URL");
   const scp = SCP.exec(raw);
   if (scp && !raw.includes("://")) return fromParts("https", scp[1].toLowerCase(), scp[2]);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new FormatError(`invalid address: not a repository URL (expected ${EXPECTED_FORMS})`);
+    throw new AddressError(`invalid address: not a repository URL (expected ${EXPECTED_FORMS})`);
   }
   if (SSH_SCHEMES.has(url.protocol) && url.hostname) return fromParts("https", url.hostname.toLowerCase(), url.pathname);
   if (HTTP_SCHEMES.has(url.protocol) && url.host) return fromParts(url.protocol.slice(0, -1), url.host, url.pathname);
-  throw new FormatError(`invalid address: scheme must be https, http or ssh (expected ${EXPECTED_FORMS})`);
+  throw new AddressError(`invalid address: scheme must be https, http or ssh (expected ${EXPECTED_FORMS})`);
 }
 
 function fromParts(scheme: string, host: string, path: string): GitAddress {
   const trimmed = path.replace(/^\/+/, "").replace(/\/+$/, "").replace(/\.git$/, "");
   const segments = trimmed ? trimmed.split("/").map(decodeSegment) : [];
-  if (segments.some((s) => s === "")) throw new FormatError("invalid address: the repository path has an empty segment");
+  if (segments.some((s) => s === "")) throw new AddressError("invalid address: the repository path has an empty segment");
   return { origin: `${scheme}://${host}`, host, segments };
 }
 
@@ -51,7 +52,7 @@ export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new FormatError("invalid address: the repository path has a malformed percent-escape");
+    throw new AddressError("invalid address: the repository path has a malformed percent-escape");
   }
 }
 

@@ -1,5 +1,5 @@
 import type { FluxEvent } from "../../flux/event";
-import { formatMarkdownPost } from "../markdown";
+import { formatMarkdownPost } from "../kit/markdown";
 import { FormatError, type Classification, type NotifyContext, type OutboundRequest, type Send } from "../types";
 
 /** A page of 100 comments is parsed whole, and GitHub's carry every URL and reaction of each. */

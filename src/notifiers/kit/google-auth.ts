@@ -1,7 +1,7 @@
-import { sha256Hex } from "../lib/crypto";
+import { sha256Hex } from "../../lib/crypto";
 import { base64 } from "./http-auth";
 import { jsonObject } from "./text";
-import { FormatError, type Classification, type OutboundRequest, type Send } from "./types";
+import { FormatError, type Classification, type OutboundRequest, type Send } from "../types";
 
 /** A Google service-account JSON key, reduced to what the JWT-bearer grant needs. */
 export interface ServiceAccountKey {

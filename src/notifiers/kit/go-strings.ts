@@ -1,4 +1,4 @@
-import type { FluxEvent } from "../flux/event";
+import type { FluxEvent } from "../../flux/event";
 
 /**
  * Go's strings.ToLower: each code point on its own, so unlike String.prototype.toLowerCase there

@@ -1,5 +1,5 @@
-import type { FluxEvent } from "../flux/event";
-import { compareBytes } from "../lib/gojson";
+import type { FluxEvent } from "../../flux/event";
+import { compareBytes } from "../../lib/gojson";
 import { isError } from "./text";
 
 /**

@@ -52,3 +52,8 @@ export function decodeUserinfo(component: string): string {
     return component;
   }
 }
+
+/** The Secret's token, falling back to its `password` key as Flux's git and OTLP notifiers do. */
+export function tokenOrPassword(settings: { token: string; password: string }): string {
+  return settings.token || settings.password;
+}

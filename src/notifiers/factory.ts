@@ -1,8 +1,8 @@
 import { parse as parseYaml } from "yaml";
 import { COMMIT_STATUS_TYPES, durationMs, MIN_INTERVAL_ANNOTATION, type ProviderManifest } from "../flux/manifests";
-import { notifierFor } from "../notifiers/registry";
-import type { ProviderSettings } from "../notifiers/types";
-import { readSecret, secretBindingName, SecretFormatError } from "./secrets";
+import { notifierFor } from "./registry";
+import type { ProviderSettings } from "./types";
+import { readSecret, secretBindingName, SecretFormatError } from "../config/secrets";
 
 /** Why a Provider is not usable, in the vocabulary of Flux's v1beta2 status conditions. */
 export interface ProviderProblem {
@@ -26,9 +26,10 @@ export interface ResolvedProvider {
 const MAX_ADDRESS = 2048;
 
 /**
- * Resolves a Provider manifest and its Secrets into notifier settings as Flux's factory does
- * (event-routing-spec 4.4): Secret `address` overrides spec.address, `token`, `username` +
- * `password` (only as a pair), `headers` YAML map, `proxy`. Problems are collected, never thrown.
+ * Resolves a Provider manifest and its Secrets into notifier settings as Flux's notifier factory
+ * does (internal/notifier/factory.go of fluxcd/notification-controller): Secret `address`
+ * overrides spec.address, `token`, `username` + `password` (only as a pair), `headers` YAML map,
+ * `proxy`. Problems are collected, never thrown.
  */
 export function resolveProvider(manifest: ProviderManifest, env: object): ResolvedProvider {
   const { spec, metadata } = manifest;
@@ -105,10 +106,7 @@ export function resolveProvider(manifest: ProviderManifest, env: object): Resolv
     problems.push({ reason: "UnsupportedType", message: `provider type ${spec.type} is not implemented by this relay`, stalled: true });
     return { problems, secrets };
   }
-  for (const message of notifier.validate(settings)) {
-    const invalidUrl = /^(invalid|no) address/.test(message);
-    problems.push({ reason: invalidUrl ? "InvalidURL" : "ValidationFailed", message, stalled: invalidUrl });
-  }
+  for (const problem of notifier.validate(settings)) problems.push({ ...problem, stalled: problem.reason === "InvalidURL" });
   const minInterval = metadata.annotations?.[MIN_INTERVAL_ANNOTATION];
   const paceMs = minInterval !== undefined ? durationMs(minInterval) : (notifier.paceMs?.(settings) ?? 0);
   return { settings, problems, secrets, paceMs };

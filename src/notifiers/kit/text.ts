@@ -1,9 +1,10 @@
-import type { FluxEvent } from "../flux/event";
-import { compareBytes } from "../lib/gojson";
+import type { FluxEvent } from "../../flux/event";
+import { compareBytes } from "../../lib/gojson";
 
 /**
- * Flux's title for an event, `kustomization/apps.flux-system` (providers-wire.md 1.9). Telegram
- * passes "/" as the separator before the namespace.
+ * Flux's title for an event, `kustomization/apps.flux-system` (the `objName` helper of
+ * internal/notifier/util.go in fluxcd/notification-controller). Telegram passes "/" as the
+ * separator before the namespace.
  */
 export function objName(event: FluxEvent, namespaceSeparator = "."): string {
   const { kind, name, namespace } = event.involvedObject;
