@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { aptInstall } from "./apt";
 import { freePort, sleep } from "./wrangler-dev";
 
 /** Debian's package installs the binary under this name (upstream calls it `alertmanager`). */
 const CANDIDATES = ["prometheus-alertmanager", "alertmanager"];
 const PACKAGE = "prometheus-alertmanager";
-const INSTALL_TIMEOUT_MS = 540_000;
 const START_TIMEOUT_MS = 30_000;
 
 // One route to a receiver that notifies nobody: the test only reads alerts back over the API.
@@ -40,22 +40,6 @@ async function findBinary(): Promise<string | undefined> {
   return undefined;
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(output);
-      else reject(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output.slice(-4000)}`));
-    });
-  });
-}
-
 /**
  * The Alertmanager binary, installed from Debian's package when absent. Only the e2e run calls
  * this: installing needs root and the package mirror, which `npm test` must not depend on.
@@ -67,8 +51,7 @@ export async function ensureAlertmanager(): Promise<string> {
     throw new Error(`no Alertmanager binary (${CANDIDATES.join(" or ")}) and not root: install the ${PACKAGE} package, or set ALERTMANAGER_BIN`);
   }
   const started = Date.now();
-  await run("apt-get", ["update"], INSTALL_TIMEOUT_MS);
-  await run("apt-get", ["install", "-y", "--no-install-recommends", PACKAGE], INSTALL_TIMEOUT_MS);
+  aptInstall([PACKAGE]);
   const installed = await findBinary();
   if (!installed) throw new Error(`apt-get installed ${PACKAGE} but no ${CANDIDATES.join(" or ")} binary is on the PATH`);
   console.log(`[alertmanager] installed ${PACKAGE} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
+import { aptInstall } from "./apt";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -24,9 +24,7 @@ export const CHROMIUM_FLAGS = [
  */
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
-  const apt = (args: string[]) => execFileSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  apt(["update"]);
-  apt(["install", "-y", "chromium"]);
+  aptInstall(["chromium"], { recommends: true });
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is missing`);
   return CHROMIUM;
 }
