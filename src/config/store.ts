@@ -1,5 +1,6 @@
 import { parseManifest, type AlertManifest, type ManifestKind, type ProviderManifest } from "../flux/manifests";
 import { RelayError } from "../lib/errors";
+import { parseStoredSilence, SILENCE_PREFIX, type Silence } from "../rules/silences";
 
 /** A KV entry that could not be loaded: reported in status and /healthz, never fatal for the rest. */
 export interface InvalidEntry {
@@ -14,6 +15,8 @@ export interface ConfigSnapshot {
   providers: Map<string, ProviderManifest>;
   alerts: AlertManifest[];
   invalid: InvalidEntry[];
+  /** Every stored silence, expired ones included (KV removes them a week after they end). */
+  silences: Silence[];
   loadedAt: number;
 }
 
@@ -56,11 +59,12 @@ export async function loadConfig(env: Env, now = Date.now()): Promise<ConfigSnap
 }
 
 async function readConfig(env: Env, now: number): Promise<ConfigSnapshot> {
-  const [providers, alerts] = await Promise.all([readAll(env.CONFIG, "Provider"), readAll(env.CONFIG, "Alert")]);
+  const [providers, alerts, silences] = await Promise.all([readAll(env.CONFIG, "Provider"), readAll(env.CONFIG, "Alert"), readSilences(env.CONFIG)]);
   return {
     providers: new Map(providers.valid.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p as ProviderManifest])),
     alerts: alerts.valid as AlertManifest[],
     invalid: [...providers.invalid, ...alerts.invalid],
+    silences,
     loadedAt: now,
   };
 }
@@ -77,14 +81,25 @@ function ttlSeconds(env: Env): number {
   return Number.isFinite(ttl) && ttl >= 0 ? ttl : 30;
 }
 
-async function readAll(kv: KVNamespace, kind: ManifestKind) {
+async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await kv.list({ prefix: PREFIX[kind], cursor });
+    const page = await kv.list({ prefix, cursor });
     keys.push(...page.keys.map((k) => k.name));
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
+  return keys;
+}
+
+async function readSilences(kv: KVNamespace): Promise<Silence[]> {
+  const keys = await listKeys(kv, SILENCE_PREFIX);
+  const values = await Promise.all(keys.map((key) => kv.get(key)));
+  return values.map(parseStoredSilence).filter((s) => s !== undefined);
+}
+
+async function readAll(kv: KVNamespace, kind: ManifestKind) {
+  const keys = await listKeys(kv, PREFIX[kind]);
   const values = await Promise.all(keys.map((key) => kv.get(key)));
   const valid: (ProviderManifest | AlertManifest)[] = [];
   const invalid: InvalidEntry[] = [];

@@ -1,12 +1,14 @@
 import { alertConfigProblems } from "../flux/match";
 import type { AlertManifest } from "../flux/manifests";
+import { INVALID_NOISE_REASON, noisePolicy } from "../rules/noise";
 import type { ProviderRuntimeStatus } from "./provider-object";
 import type { Condition } from "./status";
 
 /**
  * Conditions of an Alert (v1beta2-style, which v1beta3 dropped; users asked for them back in
  * notification-controller#1371): Stalled for configuration only an edit fixes (invalid regexes,
- * matchLabels sources the relay cannot evaluate, no sources), Ready=False when the provider is
+ * matchLabels sources the relay cannot evaluate, no sources, invalid noise-control annotations of
+ * src/rules/noise.ts), Ready=False when the provider is
  * missing or not Ready, otherwise Ready=True. Routing never depends on these (v1beta3 semantics).
  */
 export function alertConditions(input: {
@@ -16,7 +18,8 @@ export function alertConditions(input: {
   dispatchFailures: { at: number; reason: string; message: string }[];
 }): { conditions: Omit<Condition, "lastTransitionTime">[]; observedGeneration: number } {
   const { alert } = input;
-  const problems = alertConfigProblems(alert);
+  const noiseProblems = noisePolicy(alert.metadata.annotations).problems.map((p) => ({ ...p, reason: INVALID_NOISE_REASON }));
+  const problems: { reason: string; message: string; field?: string }[] = [...alertConfigProblems(alert), ...noiseProblems];
   const providerName = `${alert.metadata.namespace}/${alert.spec.providerRef.name}`;
   const conditions: Omit<Condition, "lastTransitionTime">[] = [];
   const providerReady = input.providerStatus?.conditions.find((c) => c.type === "Ready");

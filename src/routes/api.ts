@@ -8,6 +8,7 @@ import { requireAdmin } from "../lib/admin-auth";
 import { BadRequestError, InvalidManifestError, NotFoundError, RelayError } from "../lib/errors";
 import { idsBodySchema } from "./api-schemas";
 import { openApiDocument } from "./openapi";
+import { silences } from "./silences";
 import { alertView, providerView } from "./views";
 
 type Env_ = { Bindings: Env };
@@ -58,6 +59,8 @@ async function requireStoredProvider(c: Context<Env_>): Promise<ProviderRef> {
   }
   return ref;
 }
+
+api.route("/silences", silences);
 
 api.get("/openapi.json", (c) => c.json(openApiDocument()));
 

@@ -13,6 +13,7 @@ import {
   replayResultSchema,
   testOutcomeSchema,
 } from "./api-schemas";
+import { silenceInputSchema, silenceViewSchema } from "../rules/silences";
 
 type JsonSchema = Record<string, unknown>;
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -41,9 +42,12 @@ function componentSchemas(): Record<string, JsonSchema> {
   out.add(deletedSchema, { id: "Deleted" });
   out.add(errorSchema, { id: "Error" });
   out.add(idsBodySchema, { id: "DeadLetterSelection" });
+  out.add(silenceViewSchema, { id: "Silence" });
+  out.add(z.object({ items: z.array(silenceViewSchema) }), { id: "SilenceList" });
   const inputs = z.registry<{ id: string }>();
   inputs.add(providerManifestSchema, { id: "ProviderManifest" });
   inputs.add(alertManifestSchema, { id: "AlertManifest" });
+  inputs.add(silenceInputSchema, { id: "SilenceInput" });
   const convert = (registry: z.core.$ZodRegistry<{ id: string }>, io: "input" | "output") =>
     z.toJSONSchema(registry, { io, uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" }).schemas as Record<string, JsonSchema>;
   const schemas = { ...convert(out, "output"), ...convert(inputs, "input") };
@@ -120,6 +124,26 @@ function providerActions() {
   };
 }
 
+function silencePaths() {
+  const idParam = [{ name: "id", in: "path", required: true, schema: { type: "string" } }];
+  return {
+    "/api/v1/silences": {
+      get: { operationId: "listSilences", responses: { 200: ok("every silence, active first; expired ones for 7 days", ref("SilenceList")), ...errors } },
+      post: {
+        operationId: "createSilence",
+        description: "Silences events matching every matcher (globs with `*`, `message` an RE2 expression) from startsAt (default now) to endsAt (at most 30 days away).",
+        requestBody: { required: true, content: json(ref("SilenceInput")) },
+        responses: { 201: ok("created", ref("Silence")), 400: error("not JSON"), ...errors, 409: error("too many live silences"), 422: error("invalid silence: details names each field") },
+      },
+    },
+    "/api/v1/silences/{id}": {
+      parameters: idParam,
+      get: { operationId: "getSilence", responses: { 200: ok("the silence", ref("Silence")), ...errors, ...notFound } },
+      delete: { operationId: "expireSilence", description: "Expires the silence now; it stays listed as expired for 7 days.", responses: { 200: ok("the expired silence", ref("Silence")), ...errors, ...notFound } },
+    },
+  };
+}
+
 let cached: JsonSchema | undefined;
 
 /** The OpenAPI 3.1 description of the admin API, built from the zod schemas once per isolate. */
@@ -137,6 +161,7 @@ export function openApiDocument(): JsonSchema {
       ...objectPaths("providers", "Provider"),
       ...providerActions(),
       ...objectPaths("alerts", "Alert"),
+      ...silencePaths(),
     },
     components: {
       securitySchemes: { adminToken: { type: "http", scheme: "bearer", description: "the ADMIN_TOKEN secret" } },

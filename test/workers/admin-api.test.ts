@@ -43,6 +43,10 @@ const ROUTES: [string, string, string?][] = [
   ["GET", "/api/v1/alerts/flux-system/a"],
   ["PUT", "/api/v1/alerts/flux-system/a", "{}"],
   ["DELETE", "/api/v1/alerts/flux-system/a"],
+  ["GET", "/api/v1/silences"],
+  ["POST", "/api/v1/silences", "{}"],
+  ["GET", "/api/v1/silences/:id"],
+  ["DELETE", "/api/v1/silences/:id"],
   ["GET", "/metrics"],
 ];
 
@@ -264,7 +268,7 @@ describe("OpenAPI document", () => {
     expect(doc.openapi).toBe("3.1.0");
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops as object).filter((m) => m !== "parameters").map((m) => `${m.toUpperCase()} ${path}`));
-    const defined = api.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} /api/v1${r.path.replace(":ns", "{namespace}").replace(":name", "{name}")}`);
+    const defined = api.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} /api/v1${r.path.replace(":ns", "{namespace}").replace(":name", "{name}").replace(":id", "{id}")}`);
     expect(documented.sort()).toEqual([...new Set(defined)].sort());
 
     const schemas = doc.components.schemas;
