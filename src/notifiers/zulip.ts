@@ -1,6 +1,7 @@
 import { collectProblems, httpUrlProblem, problems } from "./kit/validate";
 import { basicAuth, splitUserinfo } from "./kit/http-auth";
 import { formatMarkdownPost } from "./kit/markdown";
+import { goQueryEscape } from "./kit/go-strings";
 import { FormatError, type Notifier, type NotifyContext, type OutboundRequest } from "./types";
 
 /**
@@ -43,19 +44,4 @@ function streamAndTopic(channel: string): [string, string] {
     throw new FormatError(`invalid Zulip channel format, expected <channel>/<topic>, got '${channel}': set spec.channel to the stream and topic, e.g. flux/deployments`);
   }
   return [stream, topic];
-}
-
-/**
- * Go's url.QueryEscape: unreserved bytes (`A-Z a-z 0-9 - _ . ~`) stay, a space becomes `+`, every
- * other byte of the UTF-8 form is `%XX` with upper-case hex. URLSearchParams differs on `*` and `~`.
- */
-function goQueryEscape(value: string): string {
-  let out = "";
-  for (const byte of new TextEncoder().encode(value)) {
-    const ch = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~]/.test(ch)) out += ch;
-    else if (ch === " ") out += "+";
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
 }

@@ -31,6 +31,8 @@ export interface Vector {
     headers: Record<string, string>;
     body?: unknown;
     bodyRaw?: string;
+    /** The notifier sends nothing for this event (a Skip). */
+    noRequest?: boolean;
   };
   preflight?: unknown[];
   additionalRequests?: unknown[];

@@ -53,3 +53,47 @@ export function eventTimeRFC3339(event: FluxEvent): string {
 export function eventUnixSeconds(event: FluxEvent): number {
   return Math.floor(Date.parse(eventTimeRFC3339(event)) / 1000);
 }
+
+/**
+ * Go's url.QueryEscape: unreserved bytes (`A-Z a-z 0-9 - _ . ~`) stay, a space becomes `+`, every
+ * other byte of the UTF-8 form is `%XX` with upper-case hex. URLSearchParams differs on `*` and `~`.
+ */
+export function goQueryEscape(value: string): string {
+  let out = "";
+  for (const byte of new TextEncoder().encode(value)) {
+    const ch = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-_.~]/.test(ch)) out += ch;
+    else if (ch === " ") out += "+";
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/**
+ * Go's `url.ParseQuery` as `URL.Query()` uses it: pairs split on `&`, a pair holding `;` or a
+ * malformed escape dropped, `+` read as a space. Values keep their order per key.
+ */
+export function goParseQuery(rawQuery: string): Map<string, string[]> {
+  const values = new Map<string, string[]>();
+  for (const pair of rawQuery.split("&")) {
+    if (!pair || pair.includes(";")) continue;
+    const eq = pair.indexOf("=");
+    const [rawKey, rawValue] = eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    try {
+      const key = decodeURIComponent(rawKey.replace(/\+/g, " "));
+      const value = decodeURIComponent(rawValue.replace(/\+/g, " "));
+      values.set(key, [...(values.get(key) ?? []), value]);
+    } catch {
+      continue;
+    }
+  }
+  return values;
+}
+
+/** Go's `url.Values.Encode`: keys sorted bytewise, each value `key=value` with QueryEscape, joined by `&`. */
+export function goEncodeQuery(values: Map<string, string[]>): string {
+  return [...values.keys()]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap((key) => values.get(key)!.map((value) => `${goQueryEscape(key)}=${goQueryEscape(value)}`))
+    .join("&");
+}

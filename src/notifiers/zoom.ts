@@ -1,0 +1,53 @@
+import type { FluxEvent } from "../flux/event";
+import { goJson } from "../lib/gojson";
+import { httpUrlProblem, problems, tokenProblem } from "./classify";
+import { goEncodeQuery, goParseQuery } from "./go-strings";
+import { splitUserinfo } from "./http-auth";
+import { metadataEntries, objName } from "./text";
+import type { Notifier, NotifyContext, OutboundRequest } from "./types";
+
+/**
+ * `zoom`: a Zoom Team Chat incoming-webhook message in the rich format (`?format=full`), with the
+ * webhook's verification token as the raw `Authorization` value, as Flux's
+ * internal/notifier/zoom.go (fluxcd/notification-controller main) sends it.
+ */
+export const zoom: Notifier = {
+  type: "zoom",
+  validate: (s) => problems(httpUrlProblem(s.address), tokenProblem(s.token, "Zoom verification token")),
+  format: formatZoom,
+};
+
+function formatZoom({ event, settings }: NotifyContext): OutboundRequest {
+  // The token is the Authorization header, so address credentials never reach the wire (net/http).
+  const { url } = splitUserinfo(settings.address, settings.token);
+  return {
+    method: "POST",
+    url: withRichFormat(url),
+    headers: { "Content-Type": "application/json", Authorization: settings.token },
+    body: zoomBody(event),
+  };
+}
+
+/**
+ * Flux asks for the rich format unless the address pins one: `q.Set("format", "full")` then
+ * `q.Encode()`, which also re-encodes the other parameters in sorted order.
+ */
+function withRichFormat(address: string): string {
+  const question = address.indexOf("?");
+  const base = question < 0 ? address : address.slice(0, question);
+  const query = goParseQuery(question < 0 ? "" : address.slice(question + 1));
+  if (query.get("format")?.[0]) return address;
+  query.set("format", ["full"]);
+  return `${base}?${goEncodeQuery(query)}`;
+}
+
+/** Flux's ZoomPayload: the title and severity as head, the message, then metadata as fields. */
+function zoomBody(event: FluxEvent): string {
+  const message: Record<string, unknown> = { type: "message" };
+  // `text` and `items` are omitempty in Flux's ZoomBodyItem.
+  if (event.message) message.text = event.message;
+  const body: Record<string, unknown>[] = [message];
+  const fields = metadataEntries(event).map(([key, value]) => ({ key, value }));
+  if (fields.length > 0) body.push({ type: "fields", items: fields });
+  return goJson({ content: { head: { text: objName(event), sub_head: { text: event.severity } }, body } });
+}
