@@ -31,11 +31,12 @@ import { opsgenie } from "./opsgenie";
 import { pagerduty } from "./pagerduty";
 import { sentry } from "./sentry";
 import { zoom } from "./zoom";
+import { nats } from "./nats";
 import { incidentio } from "./incidentio";
 import type { Notifier } from "./types";
 
 /** Every implemented Provider type, keyed by `spec.type`. */
-const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram, github, gitlab, gitea, bitbucket, bitbucketServer, azureDevOps, sentry, opsgenie, alertmanager, grafana, githubDispatch, azureEventHub, pagerduty, datadog, githubPullRequestComment, gitlabMergeRequestComment, giteaPullRequestComment, googlePubSub, zulip, otel, zoom, incidentio];
+const notifiers: Notifier[] = [generic, genericHmac, slack, msteams, discord, googlechat, rocket, matrix, lark, webex, telegram, github, gitlab, gitea, bitbucket, bitbucketServer, azureDevOps, sentry, opsgenie, alertmanager, grafana, githubDispatch, azureEventHub, pagerduty, datadog, githubPullRequestComment, gitlabMergeRequestComment, giteaPullRequestComment, googlePubSub, zulip, otel, zoom, incidentio, nats];
 
 const registry = new Map<ProviderType, Notifier>(notifiers.map((n) => [n.type, n]));
 

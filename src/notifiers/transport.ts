@@ -1,6 +1,7 @@
 import { readCapped } from "../lib/read-capped";
 import { redact } from "../lib/redact";
 import { classifyResponse } from "./classify";
+import { publishNats, type SocketConnect } from "./nats-socket";
 import { isSkip, type Classification, type ExchangeNotifier, type Notifier, type NotifyContext, type OutboundRequest, type ResponseSnapshot, type Send } from "./types";
 
 const MAX_BODY_READ = 64 * 1024;
@@ -25,8 +26,13 @@ export async function sendRequest(
   timeoutMs: number,
   secrets: string[],
   fetcher: typeof fetch = fetch,
+  connect?: SocketConnect,
 ): Promise<AttemptOutcome> {
   const started = Date.now();
+  if (req.nats) {
+    const classification = await publishNats(req.nats, req.body, Math.max(1, timeoutMs), connect);
+    return { classification: redactClassification(classification, secrets), latencyMs: Date.now() - started };
+  }
   const init: RequestInit = {
     method: req.method,
     headers: req.headers,

@@ -1,5 +1,6 @@
 import type { FluxEvent } from "../flux/event";
 import type { AlertManifest, ProviderManifest, ProviderType } from "../flux/manifests";
+import type { NatsPublish } from "./nats";
 import type { SettingsProblem } from "./kit/validate";
 
 /**
@@ -40,6 +41,11 @@ export interface OutboundRequest {
   remember?: { key: string; state: string };
   /** Bytes of the answer to read back (default 64 KiB); exchanges that parse a listing ask for more. */
   readLimit?: number;
+  /**
+   * A NATS publish instead of HTTP: the transport speaks the NATS protocol over a TCP socket to
+   * these servers and publishes `body` (the `nats` type; `url` is then the address for messages).
+   */
+  nats?: NatsPublish;
 }
 
 /** Everything a formatter may read. Formatters are pure apart from WebCrypto. */
