@@ -19,9 +19,10 @@ describe("nats vectors", () => {
       const ctx = vectorContext(v);
       expect(nats.validate(ctx.settings)).toEqual([]);
       const req = await formatRequest(nats, ctx);
-      expect(req.body).toBe(v.expect.bodyRaw);
-      expect(req.nats?.subject).toBe(v.expect.subject);
-      expect(req.nats?.auth.kind).toBe({ "user/password": "password", none: "none" }[v.expect.auth as string]);
+      const expected = v.expect as unknown as { subject: string; auth: string; bodyRaw: string };
+      expect(req.body).toBe(expected.bodyRaw);
+      expect(req.nats?.subject).toBe(expected.subject);
+      expect(req.nats?.auth.kind).toBe({ "user/password": "password", none: "none" }[expected.auth]);
     });
   }
 });
