@@ -41,7 +41,7 @@ describe("e2e: a real nats-server behind the relay", () => {
 
   async function publishAndRead(name: string, server: NatsServer, secretRef?: string): Promise<{ received: string; deliveries: Delivery[] }> {
     const subject = `flux.e2e.${name}`;
-    const credentials = server === guarded ? { user: "reader", pass: "reader-pass" } : {};
+    const credentials: Record<string, string> = server === guarded ? { user: "reader", pass: "reader-pass" } : {};
     const subscriber = await NatsSubscriber.subscribe(server.port, subject, credentials);
     subscribers.push(subscriber);
     await route(relay(), name, { type: "nats", address: `nats://127.0.0.1:${server.port}`, channel: subject }, { secretRef });
