@@ -1,7 +1,7 @@
 import { goJson, sortedRecord } from "../lib/gojson";
-import { httpUrlProblem, problems, tokenProblem } from "./classify";
-import { splitUserinfo } from "./http-auth";
-import { objName } from "./text";
+import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
+import { splitUserinfo } from "./kit/http-auth";
+import { objName } from "./kit/text";
 import type { FormatResult, Notifier, NotifyContext } from "./types";
 
 /**

@@ -1,5 +1,6 @@
 import { encodeFluxEvent } from "../flux/event";
-import { decodeUserinfo } from "./http-auth";
+import { decodeUserinfo } from "./kit/http-auth";
+import { AddressError, collectProblems, invalidUrl, problems, type SettingsProblem } from "./kit/validate";
 import { base64url, checkSeed, nkeyFromSeed, type NkeyError } from "./nkeys";
 import { FormatError, type Classification, type Notifier, type NotifyContext, type OutboundRequest, type ProviderSettings } from "./types";
 
@@ -43,24 +44,18 @@ export interface NatsPublish {
   auth: NatsAuth;
 }
 
-function validateNats(s: ProviderSettings): string[] {
-  const found: string[] = [];
-  if (!s.address) found.push("no address: NATS server (address) cannot be empty; set spec.address or the Secret's address key to nats://host:4222");
-  else {
-    try {
-      natsServers(s.address);
-    } catch (err) {
-      found.push((err as Error).message);
-    }
-  }
-  if (!s.channel) found.push("NATS subject (channel) cannot be empty: set spec.channel to the subject to publish to");
-  else if (/\s/.test(s.channel)) found.push("invalid NATS subject (spec.channel): a subject cannot contain whitespace");
-  try {
-    natsAuth(s);
-  } catch (err) {
-    found.push((err as Error).message);
-  }
-  return found;
+function validateNats(s: ProviderSettings): SettingsProblem[] {
+  return [
+    ...problems(
+      s.address ? undefined : invalidUrl("no address: NATS server (address) cannot be empty; set spec.address or the Secret's address key to nats://host:4222"),
+      s.channel ? undefined : "NATS subject (channel) cannot be empty: set spec.channel to the subject to publish to",
+      /\s/.test(s.channel) ? "invalid NATS subject (spec.channel): a subject cannot contain whitespace" : undefined,
+    ),
+    ...collectProblems(
+      () => s.address && natsServers(s.address),
+      () => natsAuth(s),
+    ),
+  ];
 }
 
 function formatNats({ event, settings }: NotifyContext): OutboundRequest {
@@ -76,7 +71,7 @@ function formatNats({ event, settings }: NotifyContext): OutboundRequest {
  */
 export function natsServers(address: string): NatsServer[] {
   const servers = address.split(",").map((part) => part.trim()).filter(Boolean).map(natsServer);
-  if (servers.length === 0) throw new FormatError("invalid address: no NATS server URL");
+  if (servers.length === 0) throw new AddressError("invalid address: no NATS server URL");
   return servers;
 }
 
@@ -86,11 +81,11 @@ function natsServer(text: string): NatsServer {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new FormatError("invalid address: a NATS server URL is not a URL (nats://host:4222)");
+    throw new AddressError("invalid address: a NATS server URL is not a URL (nats://host:4222)");
   }
   const scheme = url.protocol.slice(0, -1);
-  if (scheme !== "nats" && scheme !== "tls") throw new FormatError(`invalid address: scheme ${scheme} is not supported for NATS (use nats:// or tls://)`);
-  if (!url.hostname) throw new FormatError("invalid address: a NATS server URL has no host");
+  if (scheme !== "nats" && scheme !== "tls") throw new AddressError(`invalid address: scheme ${scheme} is not supported for NATS (use nats:// or tls://)`);
+  if (!url.hostname) throw new AddressError("invalid address: a NATS server URL has no host");
   const port = url.port ? Number(url.port) : DEFAULT_PORT;
   const server: NatsServer = { hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port, tls: scheme === "tls" };
   // nats.go: a URL user without a password is a token.

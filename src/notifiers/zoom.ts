@@ -1,9 +1,9 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { httpUrlProblem, problems, tokenProblem } from "./classify";
-import { goEncodeQuery, goParseQuery } from "./go-strings";
-import { splitUserinfo } from "./http-auth";
-import { metadataEntries, objName } from "./text";
+import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
+import { goEncodeQuery, goParseQuery } from "./kit/go-strings";
+import { splitUserinfo } from "./kit/http-auth";
+import { metadataEntries, objName } from "./kit/text";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 import { incidentio } from "../../src/notifiers/incidentio";
 import { isSkip } from "../../src/notifiers/types";
 import { expectLeaksNoSecret, expectStatusTable } from "../support/notifier-kit";
@@ -25,7 +26,7 @@ describe("incident.io vectors", () => {
 
 describe("incident.io settings and responses", () => {
   it("needs the API token", () => {
-    expect(incidentio.validate({ ...vectorSettings(info), token: "" })).toEqual(["no incident.io API token: set the token key in the Secret referenced by spec.secretRef"]);
+    expect(problemMessages(incidentio.validate({ ...vectorSettings(info), token: "" }))).toEqual(["no incident.io API token: set the token key in the Secret referenced by spec.secretRef"]);
   });
   it("classifies statuses by the shared table", () => expectStatusTable(incidentio));
   it("leaks no token", () => expectLeaksNoSecret(incidentio, vectorContext(info), ["inc_api_token_123"]));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 import { classifyServerError, connectCommand, natsAuth, natsServers, nats, parseCreds, parseInfo, publishCommand, type NatsPublish } from "../../src/notifiers/nats";
 import { publishNats, type NatsSocket, type SocketConnect } from "../../src/notifiers/nats-socket";
 import { nkeyFromSeed } from "../../src/notifiers/nkeys";
@@ -49,10 +50,10 @@ describe("nats settings", () => {
   });
 
   it("names the missing or broken setting", () => {
-    expect(nats.validate(settings({ address: "" }))[0]).toMatch(/NATS server \(address\) cannot be empty/);
-    expect(nats.validate(settings({ channel: "" }))).toEqual(["NATS subject (channel) cannot be empty: set spec.channel to the subject to publish to"]);
-    expect(nats.validate(settings({ channel: "a b" }))).toEqual(["invalid NATS subject (spec.channel): a subject cannot contain whitespace"]);
-    const broken = nats.validate(settings({ secret: { nkey: "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VX" } }));
+    expect(problemMessages(nats.validate(settings({ address: "" })))[0]).toMatch(/NATS server \(address\) cannot be empty/);
+    expect(problemMessages(nats.validate(settings({ channel: "" })))).toEqual(["NATS subject (channel) cannot be empty: set spec.channel to the subject to publish to"]);
+    expect(problemMessages(nats.validate(settings({ channel: "a b" })))).toEqual(["invalid NATS subject (spec.channel): a subject cannot contain whitespace"]);
+    const broken = problemMessages(nats.validate(settings({ secret: { nkey: "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VX" } })));
     expect(broken).toEqual(["error parsing nkey seed in the nkey key of the Secret: invalid nkey seed: checksum mismatch"]);
     expect(broken.join()).not.toContain("SUACSSL3");
   });

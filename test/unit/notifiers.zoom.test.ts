@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { problemMessages } from "../../src/notifiers/kit/validate";
 import { zoom } from "../../src/notifiers/zoom";
 import { expectLeaksNoSecret, expectStatusTable, formatRequest } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
@@ -29,8 +30,8 @@ describe("zoom request", () => {
 
 describe("zoom settings and responses", () => {
   it("needs the verification token and an http(s) address", () => {
-    expect(zoom.validate({ ...vectorSettings(info), token: "" })).toEqual(["no Zoom verification token: set the token key in the Secret referenced by spec.secretRef"]);
-    expect(zoom.validate({ ...vectorSettings(info), address: "ftp://x" })).toEqual(["invalid address: scheme must be http or https"]);
+    expect(problemMessages(zoom.validate({ ...vectorSettings(info), token: "" }))).toEqual(["no Zoom verification token: set the token key in the Secret referenced by spec.secretRef"]);
+    expect(problemMessages(zoom.validate({ ...vectorSettings(info), address: "ftp://x" }))).toEqual(["invalid address: scheme must be http or https"]);
   });
   it("classifies statuses by the shared table", () => expectStatusTable(zoom));
   it("leaks no token", () => expectLeaksNoSecret(zoom, vectorContext(info), ["zoom-verification-token"]));
