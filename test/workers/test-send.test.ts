@@ -68,6 +68,8 @@ const SENT: Partial<Record<ProviderType, SentCase>> = {
     pick: (r, unique) => r.path === "/api/v1/messages" && (new URLSearchParams(r.body).get("content") ?? "").includes(`flux-system/${unique}`),
     marked: (r, name) => expect(new URLSearchParams(r.body).get("content")).toContain(`${MARK} for provider flux-system/${name}`),
   },
+  zoom: { spec: (b) => ({ ...address(b), ...TOKEN_SECRET }), check: (r) => expect(r.headers.authorization).toBe("relay-out-key") },
+  "incident.io": { spec: (b) => ({ ...address(b), ...TOKEN_SECRET }), check: (r) => expect(r.headers.authorization).toBe("Bearer relay-out-key") },
 };
 
 /** Commit-status types: configured against the capture server, refused before anything is sent. */
@@ -92,6 +94,7 @@ const NOT_HTTP_ADDRESSABLE: Partial<Record<ProviderType, string>> = {
   bitbucket: "always api.bitbucket.org",
   azureeventhub: "always https://<namespace>.servicebus.windows.net",
   googlepubsub: "always pubsub.googleapis.com",
+  nats: "a NATS server, not HTTP (test/e2e/nats.test.ts publishes through a real one)",
 };
 
 /** Types that build their request from the Alert that routed the event, which a test send lacks. */
