@@ -1,4 +1,4 @@
-import { parse as parseYaml } from "yaml";
+import { parseAllDocuments } from "yaml";
 import * as z from "zod";
 import { InvalidManifestError } from "../lib/errors";
 
@@ -147,13 +147,7 @@ export function parseManifest<K extends ManifestKind>(
   where?: { namespace: string; name: string },
 ): K extends "Provider" ? ProviderManifest : AlertManifest {
   let raw: unknown = source;
-  if (typeof source === "string") {
-    try {
-      raw = parseYaml(source);
-    } catch (err) {
-      throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`]);
-    }
-  }
+  if (typeof source === "string") raw = singleDocument(kind, source);
   const schema = kind === "Provider" ? providerManifestSchema : alertManifestSchema;
   const result = schema.safeParse(raw);
   const details = result.success ? [] : result.error.issues.map(formatIssue);
@@ -171,6 +165,30 @@ export function parseManifest<K extends ManifestKind>(
   const data = result.data;
   data.metadata.namespace ??= where?.namespace ?? "default";
   return data as never;
+}
+
+/**
+ * The one manifest in a PUT body. Empty documents (a trailing or leading `---`, as `kubectl get -o
+ * yaml` and editors leave them) are ignored; several manifests are refused, since a PUT names one
+ * object (`npm run import` takes multi-document files).
+ */
+function singleDocument(kind: ManifestKind, text: string): unknown {
+  const values: unknown[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    const error = doc.errors[0];
+    if (error) throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): not valid YAML or JSON: ${error.message.split("\n")[0]}`]);
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (err) {
+      throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`]);
+    }
+    if (value !== null && value !== undefined) values.push(value);
+  }
+  if (values.length > 1) {
+    throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): the body holds ${values.length} YAML documents; PUT one ${kind} per request (npm run import applies a multi-document file)`]);
+  }
+  return values[0] ?? null;
 }
 
 function formatIssue(issue: z.core.$ZodIssue): string {

@@ -26,6 +26,16 @@ describe("parseManifest", () => {
     expect(alert.metadata.namespace).toBe("apps");
   });
 
+  it("accepts a body with leading or trailing `---` and refuses several manifests in plain words", () => {
+    const yaml = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a}\nspec:\n  providerRef: {name: p}\n  eventSources: [{kind: Kustomization, name: '*'}]\n";
+    for (const body of [`${yaml}---\n`, `---\n${yaml}`, `---\n${yaml}---\n# nothing here\n---\n`]) {
+      expect(parseManifest("Alert", body, { namespace: "apps", name: "a" }).spec.providerRef.name).toBe("p");
+    }
+    const two = problems("Alert", `${yaml}---\n${yaml}`, { namespace: "apps", name: "a" });
+    expect(two).toEqual(["(document): the body holds 2 YAML documents; PUT one Alert per request (npm run import applies a multi-document file)"]);
+    expect(two.join()).not.toMatch(/parseAllDocuments/);
+  });
+
   it("lists per-field and cross-field problems in one answer", () => {
     const found = problems("Provider", provider({ type: "slack", timeout: "1h", commitStatusExpr: "x" }, { metadata: { name: "q", namespace: "other" } }), { namespace: "flux-system", name: "p" });
     expect(found).toEqual([
