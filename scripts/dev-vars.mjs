@@ -6,7 +6,7 @@ export function devVars() {
   const vars = {};
   for (const line of readFileSync(".dev.vars", "utf8").split("\n")) {
     const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
-    if (m) vars[m[1]] = m[2].replace(/^"(.*)"$/, "$1");
+    if (m) vars[m[1]] = m[2].replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1");
   }
   return vars;
 }
