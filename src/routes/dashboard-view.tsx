@@ -1,34 +1,27 @@
 import type { Child } from "hono/jsx";
-import type { InvalidEntry } from "../config/store";
-import type { DeadLetter, DeliveryRecord } from "../delivery/provider-object";
-import type { Condition } from "../delivery/status";
-import type { AlertManifest } from "../flux/manifests";
-import type { ProviderView } from "./views";
+import {
+  lastHours, OUTCOMES, plural, span,
+  type AttemptRow, type ClusterRow, type DashboardData, type DeadLetterRow, type DeliveryFilter, type ProviderRow, type ProviderState,
+} from "./dashboard-data";
+import { alignHours, Sparkline } from "./dashboard-sparkline";
 
 /**
  * The status page's markup. Everything shown comes from manifests, events or destinations' answers
- * and is escaped by hono/jsx (raw() is never used); styling lives in /dashboard.css so the CSP can
- * forbid inline styles and scripts altogether.
+ * and is escaped by hono/jsx (raw() is never used); styling lives in /dashboard.css and the
+ * optional refresh in /dashboard.js, so the CSP can forbid inline styles and scripts altogether.
+ * The page is complete without the script: every action is a plain form, every filter a GET form.
  */
 
-export interface DashboardData {
-  providers: ProviderView[];
-  alerts: { alert: AlertManifest; conditions: Omit<Condition, "lastTransitionTime">[] }[];
-  deliveries: (DeliveryRecord & { provider: string })[];
-  deadLetters: (DeadLetter & { provider: string })[];
-  invalid: InvalidEntry[];
-  flash?: string;
-  now: number;
-}
-
-function Layout(props: { title: string; children: Child }) {
+function Layout(props: { title: string; children: Child; script?: boolean }) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
         <title>{props.title}</title>
         <link rel="stylesheet" href="/dashboard.css" />
+        {props.script ? <script src="/dashboard.js" defer></script> : null}
       </head>
       <body>{props.children}</body>
     </html>
@@ -65,129 +58,220 @@ export function MessagePage(props: { title: string; message: string }) {
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") : "never");
 
-function span(seconds: number): string {
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86_400)}d`;
-}
-
-function ago(ms: number | null | undefined, now: number): string {
-  return ms ? `${span(Math.max(0, Math.round((now - ms) / 1000)))} ago` : "";
+/** "5 min ago" with the exact time on hover. */
+function Ago(props: { at: number | null; now: number; never?: string }) {
+  if (!props.at) return <span class="muted">{props.never ?? "never"}</span>;
+  return <time datetime={iso(props.at)} title={iso(props.at)}>{`${span(props.now - props.at)} ago`}</time>;
 }
 
 function inFuture(ms: number, now: number): string {
-  return ms - now < 1000 ? "now" : `in ${span(Math.round((ms - now) / 1000))}`;
+  return ms - now < 1000 ? "now" : `in ${span(ms - now)}`;
 }
 
-function ReadyCell(props: { conditions: Omit<Condition, "lastTransitionTime">[] }) {
-  const ready = props.conditions.find((c) => c.type === "Ready");
-  if (!ready) return <td>unknown</td>;
-  const good = ready.status === "True";
-  return (
-    <td class="ready">
-      <span class={good ? "badge ok" : "badge bad"}>{good ? "Ready" : "Not ready"}</span>{" "}
-      <span class="reason">{ready.reason}</span>
-      {good ? null : <div class="message">{ready.message}</div>}
-    </td>
-  );
+const STATE_CLASS: Record<ProviderState, string> = { Ready: "ok", Degraded: "bad", Stalled: "bad", Suspended: "warn" };
+
+/** Colour and word together: the state must read the same without colour. */
+function StateBadge(props: { state: ProviderState }) {
+  return <span class={`badge ${STATE_CLASS[props.state]}`}>{props.state}</span>;
 }
 
-/** One POST form per action: no script, and the Origin header proves it came from this page. */
-function Action(props: { provider: string; action: string; label: string; ids?: number[]; danger?: boolean }) {
+/** One POST form per action: the Origin header proves it came from this page. */
+function Action(props: { provider: string; action: string; label: string; title?: string; ids?: number[]; danger?: boolean }) {
   const [namespace, name] = props.provider.split("/");
   return (
     <form method="post" action={`/dashboard/providers/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${props.action}`} class="inline">
       {props.ids ? <input type="hidden" name="ids" value={props.ids.join(",")} /> : null}
-      <button type="submit" class={props.danger ? "danger" : undefined} data-action={props.action} data-provider={props.provider}>{props.label}</button>
+      <button type="submit" class={props.danger ? "danger" : undefined} title={props.title} data-action={props.action} data-provider={props.provider}>{props.label}</button>
     </form>
   );
 }
 
-function ProvidersTable(props: { providers: ProviderView[]; now: number }) {
-  if (props.providers.length === 0) return <p class="empty">No providers. PUT one with the admin API or `npm run import`.</p>;
+function Latency(props: { ms: number | null }) {
+  return props.ms === null ? <span class="muted" title="no request reached the network">—</span> : <>{`${props.ms} ms`}</>;
+}
+
+function Attention(props: { data: DashboardData }) {
+  const items = props.data.attention;
   return (
-    <table id="providers">
-      <thead>
-        <tr><th>Provider</th><th>Type</th><th>Ready</th><th>Suspended</th><th>Queue</th><th>Last delivery</th><th>Last error</th><th>Counters</th><th>Actions</th></tr>
-      </thead>
-      <tbody>
-        {props.providers.map((p) => {
-          const id = `${p.metadata.namespace}/${p.metadata.name}`;
-          const s = p.status;
-          const suspended = p.spec.suspend || s.suspended;
-          return (
-            <tr data-provider={id}>
-              <td class="name">{id}</td>
-              <td>{p.spec.type}</td>
-              <ReadyCell conditions={s.conditions} />
-              <td>{suspended ? (p.spec.suspend ? "yes (spec.suspend)" : "yes") : "no"}</td>
-              <td class="num">
-                {s.queueDepth}
-                {s.queueDepth > 0 && s.nextAttemptAt ? <div class="message" title={iso(s.nextAttemptAt)}>{suspended ? "paused" : `next try ${inFuture(s.nextAttemptAt, props.now)}`}</div> : null}
-              </td>
-              <td title={iso(s.lastDeliveryAt)}>{s.lastDeliveryAt ? ago(s.lastDeliveryAt, props.now) : "never"}</td>
-              <td class="message">{s.lastError ? `${ago(s.lastError.at, props.now)}: ${s.lastError.message}` : ""}</td>
-              <td class="counters">
-                <div>{`${s.counters.delivered} delivered`}</div>
-                <div>{`${s.counters.retried} retried`}</div>
-                <div>{`${s.counters.deadLettered} dead`}</div>
-                {s.counters.dropped > 0 ? <div>{`${s.counters.dropped} dropped`}</div> : null}
-              </td>
-              <td class="actions">
-                {s.suspended ? <Action provider={id} action="resume" label="Resume" /> : <Action provider={id} action="suspend" label="Suspend" />}
-                <Action provider={id} action="test" label="Test" />
-                {s.deadLetters > 0 ? <Action provider={id} action="replay" label={`Replay ${s.deadLetters} dead`} /> : null}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <nav class="attention" aria-label="Needs attention now">
+      {items.length === 0
+        ? <p class="chip ok">All clear: every provider Ready, no dead letters, no silent cluster</p>
+        : <ul>{items.map((i) => <li><a class={`chip ${i.severity}`} href={i.href}>{i.text}</a></li>)}</ul>}
+    </nav>
   );
 }
 
-function AlertsTable(props: { alerts: DashboardData["alerts"] }) {
-  if (props.alerts.length === 0) return <p class="empty">No alerts.</p>;
+function ClustersPanel(props: { clusters: DashboardData["clusters"]; now: number }) {
+  const { clusters, now } = props;
+  const hours = lastHours(now);
   return (
-    <table id="alerts">
-      <thead>
-        <tr><th>Alert</th><th>Provider</th><th>Severity</th><th>Sources</th><th>Ready</th></tr>
-      </thead>
-      <tbody>
-        {props.alerts.map(({ alert, conditions }) => (
-          <tr data-alert={`${alert.metadata.namespace}/${alert.metadata.name}`}>
-            <td class="name">{`${alert.metadata.namespace}/${alert.metadata.name}`}{alert.spec.suspend ? " (suspended)" : ""}</td>
-            <td>{alert.spec.providerRef.name}</td>
-            <td>{alert.spec.eventSeverity}</td>
-            <td class="message">{alert.spec.eventSources.map((s) => `${s.kind}/${s.namespace ? `${s.namespace}/` : ""}${s.name}`).join(", ")}</td>
-            <ReadyCell conditions={conditions} />
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <section id="clusters" aria-labelledby="clusters-h">
+      <h2 id="clusters-h">{`Clusters (${clusters.items.length})`}</h2>
+      {!clusters.available ? <p class="empty">No per-cluster intake data on this version of the relay.</p>
+        : clusters.items.length === 0 ? <p class="empty">No cluster has sent an event yet.</p>
+        : (
+          <table class="cards">
+            <thead>
+              <tr><th>Cluster</th><th>Last event</th><th>Events per hour, 24 h</th><th>Accepted</th><th>Duplicates</th><th>Unmatched</th><th>Invalid</th><th>Backlog</th></tr>
+            </thead>
+            <tbody>{clusters.items.map((c) => <ClusterRowView cluster={c} hours={hours} now={now} silentAfterMinutes={clusters.silentAfterMinutes} />)}</tbody>
+          </table>
+        )}
+    </section>
   );
 }
 
-function DeliveriesTable(props: { deliveries: DashboardData["deliveries"]; now: number }) {
-  if (props.deliveries.length === 0) return <p class="empty">No delivery attempts yet.</p>;
+function ClusterRowView(props: { cluster: ClusterRow; hours: number[]; now: number; silentAfterMinutes: number }) {
+  const c = props.cluster;
+  const accepted = alignHours(props.hours, c.hourly, (h) => h.accepted);
+  const other = alignHours(props.hours, c.hourly, (h) => h.duplicate + h.unmatched + h.invalid);
+  const day = accepted.reduce((a, b) => a + b, 0);
   return (
-    <table id="deliveries">
-      <thead>
-        <tr><th>When</th><th>Provider</th><th>Alert</th><th>Event</th><th>Attempt</th><th>Outcome</th><th>HTTP</th><th>Latency</th><th>Error</th></tr>
-      </thead>
+    <tr id={`cluster-${c.name}`} data-cluster={c.name} class={c.silent ? "silent" : undefined}>
+      <td class="name" data-label="Cluster">
+        {c.name}
+        {c.silent ? <> <span class="badge warn" title={`no event for more than ${props.silentAfterMinutes} min (CLUSTER_SILENT_MINUTES)`}>Silent</span></> : null}
+        {c.lastError ? <div class="message">{`${span(props.now - c.lastError.at)} ago: ${c.lastError.message}`}</div> : null}
+      </td>
+      <td data-label="Last event"><Ago at={c.lastEventAt} now={props.now} never="no event yet" /></td>
+      <td data-label="Events per hour"><Sparkline series={[{ class: "spark-info", values: accepted }, { class: "spark-muted", values: other }]} label={`${plural(day, "event")} accepted in 24 h`} /></td>
+      <td class="num" data-label="Accepted">{c.counts.accepted}</td>
+      <td class="num" data-label="Duplicates">{c.counts.duplicate}</td>
+      <td class="num" data-label="Unmatched">{c.counts.unmatched}</td>
+      <td class="num" data-label="Invalid">{c.counts.invalid}</td>
+      <td class="num" data-label="Backlog">{c.backlog}</td>
+    </tr>
+  );
+}
+
+function ProvidersPanel(props: { providers: ProviderRow[]; now: number; canWrite: boolean }) {
+  const hours = lastHours(props.now);
+  return (
+    <section id="providers" aria-labelledby="providers-h">
+      <h2 id="providers-h">{`Providers (${props.providers.length})`}</h2>
+      {props.providers.length === 0 ? <p class="empty">No providers. PUT one with the admin API or `npm run import`.</p> : (
+        <table class="cards">
+          <thead>
+            <tr><th>Provider</th><th>State</th><th>Deliveries and failures per hour, 24 h</th><th>Latency p50 / p99</th><th>Queue</th><th>Dead letters</th><th>Last delivery</th>{props.canWrite ? <th>Actions</th> : null}</tr>
+          </thead>
+          <tbody>{props.providers.map((p) => <ProviderRowView provider={p} hours={hours} now={props.now} canWrite={props.canWrite} />)}</tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function ProviderRowView(props: { provider: ProviderRow; hours: number[]; now: number; canWrite: boolean }) {
+  const p = props.provider;
+  const delivered = p.hourly ? alignHours(props.hours, p.hourly, (h) => h.delivered) : null;
+  const failed = p.hourly ? alignHours(props.hours, p.hourly, (h) => h.failed) : null;
+  return (
+    <tr id={`provider-${p.id}`} data-provider={p.id} data-state={p.state}>
+      <td class="name" data-label="Provider">{p.id}<div class="muted small">{p.type}</div></td>
+      <td class="state" data-label="State">
+        <StateBadge state={p.state} /> <span class="reason">{p.reason}</span>
+        {p.state === "Ready" ? null : <div class="message">{p.message}</div>}
+        {p.lastError && p.state !== "Ready" && p.lastError.message !== p.message ? <div class="message">{`last error ${span(props.now - p.lastError.at)} ago: ${p.lastError.message}`}</div> : null}
+      </td>
+      <td data-label="Per hour">
+        {delivered && failed
+          ? <Sparkline series={[{ class: "spark-ok", values: delivered }, { class: "spark-bad", values: failed }]} label={`${plural(delivered.reduce((a, b) => a + b, 0), "delivery", "deliveries")} and ${plural(failed.reduce((a, b) => a + b, 0), "failure")} in 24 h`} />
+          : <span class="muted small">{`${p.counters.delivered} delivered, ${p.counters.retried} retried, ${p.counters.deadLettered} dead-lettered in total`}</span>}
+      </td>
+      <td class="num" data-label="p50 / p99">{p.latency ? `${p.latency.p50Ms} / ${p.latency.p99Ms} ms` : <span class="muted">—</span>}</td>
+      <td class="num" data-label="Queue">
+        {p.queueDepth}
+        {p.queueDepth > 0 && p.nextAttemptAt ? <div class="message" title={iso(p.nextAttemptAt)}>{p.state === "Suspended" ? "paused" : `next try ${inFuture(p.nextAttemptAt, props.now)}`}</div> : null}
+        {p.queueDepth > 0 && p.oldestQueuedAt ? <div class="message">{`oldest ${span(props.now - p.oldestQueuedAt)}`}</div> : null}
+      </td>
+      <td class="num" data-label="Dead letters">{p.deadLetters > 0 ? <a href="#deadletters" class="bad-text">{p.deadLetters}</a> : "0"}</td>
+      <td data-label="Last delivery"><Ago at={p.lastDeliveryAt} now={props.now} /></td>
+      {props.canWrite ? (
+        <td class="actions" data-label="Actions">
+          {p.suspendedByApi ? <Action provider={p.id} action="resume" label="Resume" /> : <Action provider={p.id} action="suspend" label="Suspend" />}
+          <Action provider={p.id} action="test" label="Test" title="send a marked test event now" />
+          {p.deadLetters > 0 ? <Action provider={p.id} action="replay" label={`Replay ${p.deadLetters}`} title={`replay ${plural(p.deadLetters, "dead letter")}`} /> : null}
+        </td>
+      ) : null}
+    </tr>
+  );
+}
+
+function DeadLettersPanel(props: { deadLetters: DashboardData["deadLetters"]; providers: ProviderRow[]; now: number; canWrite: boolean }) {
+  const { items, total } = props.deadLetters;
+  const owners = props.providers.filter((p) => p.deadLetters > 0);
+  return (
+    <section id="deadletters" aria-labelledby="deadletters-h">
+      <h2 id="deadletters-h">{`Dead letters (${total})`}</h2>
+      {total === 0 ? <p class="empty">No dead letters.</p> : (
+        <>
+          {props.canWrite ? (
+            <ul class="bulk">
+              {owners.map((p) => (
+                <li>
+                  <span class="name">{p.id}</span>{` ${plural(p.deadLetters, "dead letter")} `}
+                  <Action provider={p.id} action="replay" label="Replay all" title={`move ${plural(p.deadLetters, "dead letter")} back to the outbox`} />
+                  <Action provider={p.id} action="discard" label="Discard all" danger />
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {items.length < total ? <p class="muted small">{`The ${items.length} most recent are shown.`}</p> : null}
+          <div class="letters">{items.map((d) => <DeadLetterView letter={d} now={props.now} canWrite={props.canWrite} />)}</div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function DeadLetterView(props: { letter: DeadLetterRow; now: number; canWrite: boolean }) {
+  const d = props.letter;
+  return (
+    <details class="letter" id={`deadletter-${d.provider}-${d.id}`} data-provider={d.provider} data-id={d.id}>
+      <summary>
+        <span class="badge bad">dead-lettered</span> <Ago at={d.failedAt} now={props.now} />{" "}
+        <span class="name">{d.summary}</span> <span class="muted">{`→ ${d.provider}`}</span>
+        <div class="message">{d.reason}</div>
+      </summary>
+      <dl class="facts">
+        {d.event ? <><dt>Object</dt><dd>{`${d.event.kind}/${d.event.namespace}/${d.event.name}`}</dd></> : null}
+        <dt>Cluster</dt><dd>{d.cluster ?? <span class="muted">not recorded</span>}</dd>
+        <dt>Alert</dt><dd>{d.alert ?? <span class="muted">none</span>}</dd>
+        {d.event ? <><dt>Severity, reason</dt><dd>{`${d.event.severity}, ${d.event.reason}`}</dd><dt>Message</dt><dd class="pre">{d.event.message}</dd></> : null}
+        <dt>Queued</dt><dd><Ago at={d.enqueuedAt} now={props.now} /></dd>
+        <dt>Attempts</dt><dd>{d.attempts}</dd>
+        <dt>Reason</dt><dd class="pre">{d.reason}</dd>
+      </dl>
+      {d.event && Object.keys(d.event.metadata).length > 0 ? (
+        <table class="kv">
+          <caption>Metadata</caption>
+          <tbody>{Object.entries(d.event.metadata).map(([k, v]) => <tr><th scope="row">{k}</th><td>{v}</td></tr>)}</tbody>
+        </table>
+      ) : null}
+      {d.history ? <AttemptsTable attempts={d.history} now={props.now} /> : <p class="muted small">The attempts of this letter are in the deliveries below (filter by provider).</p>}
+      {props.canWrite ? (
+        <div class="actions">
+          <Action provider={d.provider} action="replay" label="Replay" ids={[d.id]} />
+          <Action provider={d.provider} action="discard" label="Discard" ids={[d.id]} danger />
+        </div>
+      ) : null}
+    </details>
+  );
+}
+
+function AttemptsTable(props: { attempts: AttemptRow[]; now: number }) {
+  return (
+    <table class="cards attempts">
+      <caption>Attempts</caption>
+      <thead><tr><th>#</th><th>When</th><th>Outcome</th><th>Answer</th><th>Latency</th></tr></thead>
       <tbody>
-        {props.deliveries.map((d) => (
+        {props.attempts.map((a) => (
           <tr>
-            <td class="when" title={iso(d.at)}>{ago(d.at, props.now)}</td>
-            <td>{d.provider}</td>
-            <td>{d.alert ?? ""}</td>
-            <td class="message">{d.summary}</td>
-            <td class="num">{d.attempt}</td>
-            <td><span class={`outcome ${d.outcome}`}>{d.outcome}</span></td>
-            <td class="num">{d.status ?? ""}</td>
-            <td class="num">{`${d.latencyMs} ms`}</td>
-            <td class="message">{d.error ?? ""}</td>
+            <td class="num" data-label="#">{a.attempt}</td>
+            <td data-label="When"><Ago at={a.at} now={props.now} /></td>
+            <td data-label="Outcome"><span class={`outcome ${a.outcome}`}>{a.outcome}</span></td>
+            <td class="message" data-label="Answer">{`${a.status === null ? "no HTTP answer" : `HTTP ${a.status}`}${a.error ? `: ${a.error}` : ""}`}</td>
+            <td class="num" data-label="Latency"><Latency ms={a.latencyMs} /></td>
           </tr>
         ))}
       </tbody>
@@ -195,113 +279,149 @@ function DeliveriesTable(props: { deliveries: DashboardData["deliveries"]; now: 
   );
 }
 
-function DeadLettersTable(props: { deadLetters: DashboardData["deadLetters"] }) {
-  if (props.deadLetters.length === 0) return <p class="empty">No dead letters.</p>;
+/** Query string of the page for a filter (empty values left out). */
+export function filterQuery(filter: DeliveryFilter, page = filter.page): string {
+  const q = new URLSearchParams();
+  if (filter.cluster) q.set("cluster", filter.cluster);
+  if (filter.provider) q.set("provider", filter.provider);
+  if (filter.outcome) q.set("outcome", filter.outcome);
+  if (page > 1) q.set("page", String(page));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+function DeliveriesPanel(props: { deliveries: DashboardData["deliveries"]; now: number }) {
+  const { items, filter, hasMore, clusters, providers } = props.deliveries;
+  const filtered = !!(filter.cluster || filter.provider || filter.outcome);
   return (
-    <table id="deadletters">
-      <thead>
-        <tr><th>Provider</th><th>Failed</th><th>Attempts</th><th>Alert</th><th>Event</th><th>Reason</th><th>Actions</th></tr>
-      </thead>
-      <tbody>
-        {props.deadLetters.map((d) => (
-          <tr>
-            <td>{d.provider}</td>
-            <td>{iso(d.failedAt)}</td>
-            <td class="num">{d.attempts}</td>
-            <td>{d.alert ?? ""}</td>
-            <td class="message">{d.summary}</td>
-            <td class="message">{d.reason}</td>
-            <td class="actions">
-              <Action provider={d.provider} action="replay" label="Replay" ids={[d.id]} />
-              <Action provider={d.provider} action="discard" label="Discard" ids={[d.id]} danger />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <section id="deliveries" aria-labelledby="deliveries-h">
+      <h2 id="deliveries-h">Deliveries</h2>
+      <form method="get" action="/#deliveries" class="filters">
+        <label>Cluster <select name="cluster"><option value="">all</option>{clusters.map((c) => <option value={c} selected={c === filter.cluster}>{c || "(test sends)"}</option>)}</select></label>
+        <label>Provider <select name="provider"><option value="">all</option>{providers.map((p) => <option value={p} selected={p === filter.provider}>{p}</option>)}</select></label>
+        <label>Outcome <select name="outcome"><option value="">all</option>{OUTCOMES.map((o) => <option value={o} selected={o === filter.outcome}>{o}</option>)}</select></label>
+        <button type="submit">Filter</button>
+        {filtered ? <a href="/#deliveries">Clear</a> : null}
+      </form>
+      {items.length === 0 ? <p class="empty">{filtered ? "No delivery attempt matches this filter." : "No delivery attempts yet."}</p> : (
+        <table class="cards" id="deliveries-table">
+          <thead>
+            <tr><th>When</th><th>Provider</th><th>Cluster</th><th>Event</th><th>Attempt</th><th>Outcome</th><th>Answer</th><th>Latency</th></tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <tr data-outcome={d.outcome}>
+                <td class="when" data-label="When"><Ago at={d.at} now={props.now} /></td>
+                <td data-label="Provider">{d.provider}</td>
+                <td data-label="Cluster">{d.cluster === null ? <span class="muted">—</span> : d.cluster || <span class="muted">(test)</span>}</td>
+                <td class="message" data-label="Event">{d.summary}{d.alert ? <div class="muted small">{`alert ${d.alert}`}</div> : null}</td>
+                <td class="num" data-label="Attempt">{d.attempt}</td>
+                <td data-label="Outcome"><span class={`outcome ${d.outcome}`}>{d.outcome}</span>{d.test ? <span class="muted small"> (test)</span> : null}</td>
+                <td class="message" data-label="Answer">{`${d.status === null ? "" : `HTTP ${d.status}`}${d.status !== null && d.error ? ": " : ""}${d.error ?? ""}`}</td>
+                <td class="num" data-label="Latency"><Latency ms={d.latencyMs} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pager" aria-label="Delivery pages">
+        {filter.page > 1 ? <a href={`/${filterQuery(filter, filter.page - 1)}#deliveries`} rel="prev">← Newer</a> : null}
+        <span class="muted">{`page ${filter.page}`}</span>
+        {hasMore ? <a href={`/${filterQuery(filter, filter.page + 1)}#deliveries`} rel="next">Older →</a> : null}
+      </nav>
+    </section>
   );
 }
 
-export function DashboardPage(props: DashboardData) {
-  const notReady = props.providers.filter((p) => !p.status.conditions.some((c) => c.type === "Ready" && c.status === "True")).length;
-  const queued = props.providers.reduce((n, p) => n + p.status.queueDepth, 0);
-  const dead = props.providers.reduce((n, p) => n + p.status.deadLetters, 0);
+function SilencesPanel(props: { silences: DashboardData["silences"]; now: number }) {
+  const { silences, now } = props;
   return (
-    <Layout title="flux-relay status">
-      <header>
+    <section id="silences" aria-labelledby="silences-h">
+      <h2 id="silences-h">{`Active silences (${silences.items.length})`}</h2>
+      {!silences.available ? <p class="empty">No silences on this version of the relay.</p>
+        : silences.items.length === 0 ? <p class="empty">No active silence.</p>
+        : (
+          <ul class="silences">
+            {silences.items.map((s) => <li id={`silence-${s.id}`}><code>{s.matchers}</code>{` ends in ${span(s.endsAt - now)}`}{s.comment ? <div class="message">{s.comment}</div> : null}</li>)}
+          </ul>
+        )}
+    </section>
+  );
+}
+
+function AlertsPanel(props: { alerts: DashboardData["alerts"] }) {
+  return (
+    <section id="alerts" aria-labelledby="alerts-h">
+      <h2 id="alerts-h">{`Alerts (${props.alerts.length})`}</h2>
+      {props.alerts.length === 0 ? <p class="empty">No alerts.</p> : (
+        <table class="cards">
+          <thead><tr><th>Alert</th><th>Provider</th><th>Severity</th><th>Sources</th><th>Ready</th></tr></thead>
+          <tbody>
+            {props.alerts.map((a) => {
+              const ready = a.conditions.find((c) => c.type === "Ready");
+              const good = ready?.status === "True";
+              return (
+                <tr data-alert={a.id}>
+                  <td class="name" data-label="Alert">{a.id}{a.suspended ? <span class="muted"> (suspended)</span> : null}</td>
+                  <td data-label="Provider">{a.provider}</td>
+                  <td data-label="Severity">{a.severity}</td>
+                  <td class="message" data-label="Sources">{a.sources}</td>
+                  <td class="state" data-label="Ready">
+                    <span class={`badge ${good ? "ok" : "bad"}`}>{good ? "Ready" : "Not ready"}</span> <span class="reason">{ready?.reason ?? "Unknown"}</span>
+                    {good || !ready ? null : <div class="message">{ready.message}</div>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** The part of the page that /dashboard.js refreshes in place (GET /dashboard/live). */
+export function LiveSections(props: { data: DashboardData }) {
+  const d = props.data;
+  return (
+    <div id="live">
+      <Attention data={d} />
+      {d.invalid.length > 0 ? (
+        <section id="invalid" aria-labelledby="invalid-h">
+          <h2 id="invalid-h">{`Invalid manifests (${d.invalid.length})`}</h2>
+          <ul class="invalid">{d.invalid.map((i) => <li><code>{i.key}</code>: {i.details.join("; ")}</li>)}</ul>
+        </section>
+      ) : null}
+      <ClustersPanel clusters={d.clusters} now={d.now} />
+      <ProvidersPanel providers={d.providers} now={d.now} canWrite={d.canWrite} />
+      <DeadLettersPanel deadLetters={d.deadLetters} providers={d.providers} now={d.now} canWrite={d.canWrite} />
+      <SilencesPanel silences={d.silences} now={d.now} />
+      <DeliveriesPanel deliveries={d.deliveries} now={d.now} />
+      <AlertsPanel alerts={d.alerts} />
+      <p class="muted small updated">{`As of ${iso(d.now)}`}</p>
+    </div>
+  );
+}
+
+export function DashboardPage(props: { data: DashboardData }) {
+  const d = props.data;
+  const queued = d.providers.reduce((n, p) => n + p.queueDepth, 0);
+  return (
+    <Layout title="flux-relay status" script>
+      <header class="top">
         <h1>flux-relay</h1>
-        <p class="summary">
-          {`${props.providers.length} providers (${notReady} not ready), ${props.alerts.length} alerts, ${queued} queued, ${dead} dead letters`}
-        </p>
-        <form method="post" action="/logout" class="inline logout"><button type="submit">Sign out</button></form>
+        <p class="summary">{`${plural(d.providers.length, "provider")} · ${plural(d.clusters.items.length, "cluster")} · ${plural(d.alerts.length, "alert")} · ${queued} queued`}</p>
+        <div class="controls">
+          <span id="refresh-state" class="small" aria-live="polite"></span>
+          <button type="button" id="refresh-toggle" hidden>Pause refresh</button>
+          <form method="post" action="/logout" class="inline logout"><button type="submit">Sign out</button></form>
+        </div>
       </header>
       <main>
-        {props.flash ? <p class="flash" role="status">{props.flash}</p> : null}
-        {props.invalid.length > 0 ? (
-          <section>
-            <h2>Invalid manifests</h2>
-            <ul class="invalid">
-              {props.invalid.map((i) => <li><code>{i.key}</code>: {i.details.join("; ")}</li>)}
-            </ul>
-          </section>
-        ) : null}
-        <section>
-          <h2>Providers</h2>
-          <ProvidersTable providers={props.providers} now={props.now} />
-        </section>
-        <section>
-          <h2>Alerts</h2>
-          <AlertsTable alerts={props.alerts} />
-        </section>
-        <section>
-          <h2>Recent deliveries</h2>
-          <DeliveriesTable deliveries={props.deliveries} now={props.now} />
-        </section>
-        <section>
-          <h2>Dead letters</h2>
-          <DeadLettersTable deadLetters={props.deadLetters} />
-        </section>
+        {d.flash ? <p class="flash" role="status">{d.flash}</p> : null}
+        {d.canWrite ? null : <p class="muted small">Read-only session: actions need the admin token.</p>}
+        <LiveSections data={d} />
       </main>
     </Layout>
   );
 }
-
-export const DASHBOARD_CSS = `
-:root { color-scheme: light; --bad: #b42318; --ok: #067647; --muted: #5d6b82; --line: #d9dee7; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, Segoe UI, Roboto, sans-serif; color: #1d2433; background: #f6f7f9; }
-header { display: flex; align-items: baseline; gap: 1.5rem; padding: 0.8rem 1.5rem; background: #1d2433; color: #fff; }
-header h1 { margin: 0; font-size: 1.2rem; }
-header .summary { margin: 0; color: #c5cbd6; flex: 1; }
-main { padding: 1rem 1.5rem 3rem; }
-h2 { font-size: 1rem; margin: 1.5rem 0 0.5rem; }
-table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
-th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); }
-section { overflow-x: auto; }
-th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
-td.num { text-align: right; white-space: nowrap; }
-td.name { font-weight: 600; white-space: nowrap; }
-.message { color: var(--muted); font-size: 0.85rem; overflow-wrap: anywhere; max-width: 36rem; }
-td.when { white-space: nowrap; }
-td.counters { font-size: 0.85rem; color: var(--muted); white-space: nowrap; }
-.badge { display: inline-block; padding: 0 0.45rem; border-radius: 0.6rem; font-size: 0.8rem; font-weight: 600; color: #fff; }
-.badge.ok { background: var(--ok); }
-.badge.bad { background: var(--bad); }
-.reason { font-weight: 600; }
-.outcome.delivered, .outcome.test { color: var(--ok); }
-.outcome.retry { color: #b54708; }
-.outcome.dead-letter { color: var(--bad); font-weight: 600; }
-form.inline { display: inline; margin: 0 0.25rem 0.25rem 0; }
-td.actions { white-space: nowrap; }
-button { font: inherit; padding: 0.2rem 0.6rem; border: 1px solid #98a2b3; border-radius: 4px; background: #fff; cursor: pointer; }
-button:hover { background: #eef1f5; }
-button.danger { border-color: var(--bad); color: var(--bad); }
-.logout button { background: transparent; color: #fff; border-color: #5d6b82; }
-.flash { padding: 0.6rem 0.8rem; background: #e8f1fd; border: 1px solid #9ec5fe; border-radius: 4px; }
-.empty { color: var(--muted); }
-.error { color: var(--bad); }
-.invalid { color: var(--bad); }
-.login { max-width: 22rem; margin: 5rem auto; padding: 2rem; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
-.login form { display: grid; gap: 0.6rem; }
-.login input { font: inherit; padding: 0.4rem; }
-`;

@@ -95,25 +95,70 @@ describe("status page", () => {
     expect((await post("/dashboard/providers/flux-system/webhook/explode", {}, { cookie })).status).toBe(404);
   });
 
-  it("renders providers with Ready reasons, alerts, deliveries and dead letters, escaping what events and destinations said", async () => {
+  it("renders providers with their state, alerts, deliveries and dead letters, escaping what events and destinations said", async () => {
     const cookie = await login();
-    await until(async () => (await (await page("/", { cookie })).text()).includes('id="deadletters"'));
-    const html = await (await page("/", { cookie })).text();
-    const row = (name: string) => html.slice(html.indexOf(`<tr data-provider="flux-system/${name}">`), html.indexOf("</tr>", html.indexOf(`<tr data-provider="flux-system/${name}">`)));
+    await until(async () => (await (await page("/", { cookie })).text()).includes('class="letter"'));
+    const res = await page("/", { cookie });
+    const html = await res.text();
+    // Standards mode: the doctype comes first.
+    expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const row = (name: string) => {
+      const start = html.indexOf(`data-provider="flux-system/${name}" data-state=`);
+      return html.slice(start, html.indexOf("</tr>", start));
+    };
+    expect(row("chat")).toContain('data-state="Stalled"');
     expect(row("chat")).toContain("InvalidURL");
-    expect(row("chat")).toContain("Not ready");
+    expect(row("pager")).toContain('data-state="Degraded"');
     expect(row("pager")).toContain("SecretNotFound");
     expect(row("pager")).toContain("SECRET__FLUX_SYSTEM__PAGER_TOKEN");
-    expect(row("webhook")).toContain("Ready");
-    expect(row("webhook")).toContain("1 dead");
+    expect(row("webhook")).toContain('data-state="Ready"');
     expect(row("webhook")).toContain('data-action="replay"');
+    expect(row("webhook")).toContain("Replay 1");
+    expect(row("webhook")).toContain('title="replay 1 dead letter"');
+    // The header strip links every problem to its row, in words that count right.
+    const strip = html.slice(html.indexOf('<nav class="attention"'), html.indexOf("</nav>"));
+    expect(strip).toContain('href="#provider-flux-system/chat"');
+    expect(strip).toContain('href="#provider-flux-system/pager"');
+    expect(strip).toContain('<a class="chip bad" href="#deadletters">1 dead letter</a>');
+    expect(html).toContain("3 providers · ");
     expect(html).toContain("failed to get provider &#39;flux-system/gone&#39;: not found");
-    expect(html).toContain('id="deliveries"');
+    expect(html).toContain('id="deliveries-table"');
+    expect(html).toContain('<span class="outcome dead-lettered">dead-lettered</span>');
     // Escaped, never interpreted: the event's reason and the destination's answer.
     expect(html).not.toContain("<script>alert(1)</script>");
     expect(html).not.toContain("<img src=x");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;");
-    expect(html.match(/<script/g)).toBeNull();
+    // The only script is the page's own file.
+    expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/dashboard.js" defer="">']);
+  });
+
+  it("filters deliveries by provider and outcome on the server, and pages through them", async () => {
+    const cookie = await login();
+    const dead = await (await page("/?outcome=dead-lettered", { cookie })).text();
+    const rows = (html: string) => html.match(/<tr data-outcome="[^"]+"/g) ?? [];
+    expect(rows(dead).length).toBeGreaterThan(0);
+    expect(new Set(rows(dead))).toEqual(new Set(['<tr data-outcome="dead-lettered"']));
+    expect(dead).toContain('<option value="dead-lettered" selected="">dead-lettered</option>');
+    const none = await (await page("/?provider=flux-system/chat&outcome=delivered", { cookie })).text();
+    expect(rows(none)).toEqual([]);
+    expect(none).toContain("No delivery attempt matches this filter.");
+    // Unknown values fall back to no filter rather than an error page.
+    expect((await page("/?outcome=bogus&page=-3", { cookie })).status).toBe(200);
+  });
+
+  it("serves the refreshed fragment only with a session, and its script with the CSP's blessing", async () => {
+    expect((await page("/dashboard/live")).status).toBe(401);
+    const cookie = await login();
+    const live = await page("/dashboard/live?outcome=dead-lettered", { cookie });
+    expect(live.status).toBe(200);
+    const html = await live.text();
+    expect(html).toMatch(/^<!DOCTYPE html><div id="live">/);
+    expect(html).toContain('id="providers"');
+    expect(html).not.toContain("<header");
+    const js = await page("/dashboard.js");
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await js.text()).toContain('fetch("/dashboard/live" + location.search');
   });
 
   it("buttons post to routes that call the same Durable Object methods, and report back once", async () => {
@@ -134,7 +179,7 @@ describe("status page", () => {
     const test = await post("/dashboard/providers/flux-system/webhook/test", {}, { cookie });
     expect(decodeURIComponent(cookiesOf(test))).toContain("Test send to flux-system/webhook: delivered (HTTP 200)");
     const replay = await post("/dashboard/providers/flux-system/webhook/replay", {}, { cookie });
-    expect(decodeURIComponent(cookiesOf(replay))).toContain("1 dead letters replayed");
+    expect(decodeURIComponent(cookiesOf(replay))).toContain("1 dead letter replayed.");
     await box.waitFor(3);
   });
 
