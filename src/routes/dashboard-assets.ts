@@ -28,6 +28,7 @@ header.top .summary { margin: 0; color: var(--top-muted); flex: 1 1 16rem; }
 header.top .controls { display: flex; align-items: center; gap: 0.5rem; flex-wrap: wrap; }
 header.top .controls #refresh-state { color: var(--top-muted); }
 header.top button { background: transparent; color: var(--top-fg); border-color: #5d6b82; }
+header.top form.inline { margin: 0; }
 main { padding: 1rem 1.5rem 3rem; max-width: 100rem; }
 h2 { font-size: 1.05rem; margin: 1.6rem 0 0.5rem; }
 section { scroll-margin-top: 1rem; }
@@ -36,6 +37,7 @@ caption { text-align: left; font-weight: 600; padding: 0.5rem 0 0.3rem; }
 th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); }
 th { background: var(--head); font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
+td.when { white-space: nowrap; }
 td.name, .name { font-weight: 600; overflow-wrap: anywhere; }
 tr:target, details:target { outline: 2px solid var(--info); outline-offset: -2px; }
 .message { color: var(--muted); font-size: 0.85rem; overflow-wrap: anywhere; max-width: 40rem; }
@@ -64,8 +66,8 @@ tr.silent td.name { color: var(--warn); }
 .spark-info { fill: var(--info); }
 .spark-muted { fill: var(--muted); }
 form.inline { display: inline-block; margin: 0 0.25rem 0.25rem 0; }
-td.actions, div.actions { display: flex; flex-wrap: wrap; gap: 0.25rem; }
-td.actions form.inline, div.actions form.inline { margin: 0; }
+div.actions { display: flex; flex-wrap: wrap; gap: 0.25rem; }
+div.actions form.inline { margin: 0; }
 button { font: inherit; color: var(--fg); padding: 0.2rem 0.6rem; border: 1px solid #98a2b3; border-radius: 4px; background: var(--panel); cursor: pointer; white-space: nowrap; }
 button:hover { background: var(--head); }
 button.danger { border-color: var(--bad); color: var(--bad); }
@@ -97,10 +99,12 @@ table.kv td { overflow-wrap: anywhere; }
   table.cards { border: 0; background: transparent; }
   table.cards thead { display: none; }
   table.cards tr { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; margin-bottom: 0.5rem; padding: 0.3rem 0; }
-  table.cards td { border: 0; padding: 0.2rem 0.7rem; text-align: left; white-space: normal; overflow-wrap: anywhere; }
-  table.cards td[data-label]::before { content: attr(data-label); display: block; font-size: 0.75rem; color: var(--muted); font-weight: 500; }
+  table.cards td { position: relative; border: 0; padding: 0.15rem 0.7rem 0.15rem 7.2rem; min-height: 1.6rem; text-align: left; white-space: normal; overflow-wrap: anywhere; }
+  table.cards td[data-label]::before { content: attr(data-label); position: absolute; left: 0.7rem; width: 6.2rem; font-size: 0.8rem; line-height: 1.6; color: var(--muted); font-weight: 500; }
+  table.cards td.name { padding-left: 0.7rem; }
   table.cards td.name::before { display: none; }
-  td.actions { padding-top: 0.4rem; }
+  table.cards td.num { text-align: left; }
+  table.cards td .message { max-width: none; }
   dl.facts { grid-template-columns: minmax(0, 1fr); }
   dl.facts dd { margin-bottom: 0.3rem; }
 }

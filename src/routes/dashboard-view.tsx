@@ -86,6 +86,12 @@ function Action(props: { provider: string; action: string; label: string; title?
   );
 }
 
+/** What the destination answered: the recorded error names the HTTP status itself when there was one. */
+function answer(a: AttemptRow): string {
+  if (a.error) return a.status === null || a.error.includes(String(a.status)) ? a.error : `HTTP ${a.status}: ${a.error}`;
+  return a.status === null ? "" : `HTTP ${a.status}`;
+}
+
 function Latency(props: { ms: number | null }) {
   return props.ms === null ? <span class="muted" title="no request reached the network">—</span> : <>{`${props.ms} ms`}</>;
 }
@@ -188,9 +194,11 @@ function ProviderRowView(props: { provider: ProviderRow; hours: number[]; now: n
       <td data-label="Last delivery"><Ago at={p.lastDeliveryAt} now={props.now} /></td>
       {props.canWrite ? (
         <td class="actions" data-label="Actions">
-          {p.suspendedByApi ? <Action provider={p.id} action="resume" label="Resume" /> : <Action provider={p.id} action="suspend" label="Suspend" />}
-          <Action provider={p.id} action="test" label="Test" title="send a marked test event now" />
-          {p.deadLetters > 0 ? <Action provider={p.id} action="replay" label={`Replay ${p.deadLetters}`} title={`replay ${plural(p.deadLetters, "dead letter")}`} /> : null}
+          <div class="actions">
+            {p.suspendedByApi ? <Action provider={p.id} action="resume" label="Resume" /> : <Action provider={p.id} action="suspend" label="Suspend" />}
+            <Action provider={p.id} action="test" label="Test" title="send a marked test event now" />
+            {p.deadLetters > 0 ? <Action provider={p.id} action="replay" label={`Replay ${p.deadLetters}`} title={`replay ${plural(p.deadLetters, "dead letter")}`} /> : null}
+          </div>
         </td>
       ) : null}
     </tr>
@@ -270,7 +278,7 @@ function AttemptsTable(props: { attempts: AttemptRow[]; now: number }) {
             <td class="num" data-label="#">{a.attempt}</td>
             <td data-label="When"><Ago at={a.at} now={props.now} /></td>
             <td data-label="Outcome"><span class={`outcome ${a.outcome}`}>{a.outcome}</span></td>
-            <td class="message" data-label="Answer">{`${a.status === null ? "no HTTP answer" : `HTTP ${a.status}`}${a.error ? `: ${a.error}` : ""}`}</td>
+            <td class="message" data-label="Answer">{answer(a)}</td>
             <td class="num" data-label="Latency"><Latency ms={a.latencyMs} /></td>
           </tr>
         ))}
@@ -317,7 +325,7 @@ function DeliveriesPanel(props: { deliveries: DashboardData["deliveries"]; now: 
                 <td class="message" data-label="Event">{d.summary}{d.alert ? <div class="muted small">{`alert ${d.alert}`}</div> : null}</td>
                 <td class="num" data-label="Attempt">{d.attempt}</td>
                 <td data-label="Outcome"><span class={`outcome ${d.outcome}`}>{d.outcome}</span>{d.test ? <span class="muted small"> (test)</span> : null}</td>
-                <td class="message" data-label="Answer">{`${d.status === null ? "" : `HTTP ${d.status}`}${d.status !== null && d.error ? ": " : ""}${d.error ?? ""}`}</td>
+                <td class="message" data-label="Answer">{answer(d)}</td>
                 <td class="num" data-label="Latency"><Latency ms={d.latencyMs} /></td>
               </tr>
             ))}
