@@ -5,4 +5,5 @@ interface Env {
   RETRY_MIN_SECONDS?: string;
   RETRY_MAX_SECONDS?: string;
   MAX_MESSAGE_AGE_SECONDS?: string;
+  CLUSTER_SILENT_MINUTES?: string;
 }

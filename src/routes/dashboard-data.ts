@@ -134,7 +134,7 @@ const HOURS_SHOWN = 24;
 export const DEFAULT_CLUSTER_SILENT_MINUTES = 60;
 
 export function clusterSilentMinutes(env: Env): number {
-  const raw = (env as unknown as { CLUSTER_SILENT_MINUTES?: unknown }).CLUSTER_SILENT_MINUTES;
+  const raw = env.CLUSTER_SILENT_MINUTES;
   const n = Number(raw);
   return raw !== undefined && raw !== "" && Number.isFinite(n) && n > 0 ? n : DEFAULT_CLUSTER_SILENT_MINUTES;
 }

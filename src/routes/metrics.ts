@@ -60,12 +60,12 @@ metrics.get("/", async (c) => {
     },
     {
       name: "flux_relay_deliveries_total",
-      help: "Deliveries that left the outbox, by result: delivered, skipped (nothing to send), dead_lettered, dropped (provider suspended).",
+      help: "Deliveries that left the outbox, by result (docs/operations.md, outcome vocabulary): delivered, skipped (nothing to send), dead-lettered, dropped (provider suspended).",
       type: "counter",
       samples: [
         ...per((p) => p.status.counters.delivered, { result: "delivered" }),
         ...per((p) => p.status.counters.skipped, { result: "skipped" }),
-        ...per((p) => p.status.counters.deadLettered, { result: "dead_lettered" }),
+        ...per((p) => p.status.counters.deadLettered, { result: "dead-lettered" }),
         ...per((p) => p.status.counters.dropped, { result: "dropped" }),
       ],
     },

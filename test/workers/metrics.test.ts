@@ -106,7 +106,7 @@ describe("GET /metrics", () => {
       const delivered = (name: string) => sample(families, "flux_relay_deliveries_total", { ...labels(name), result: "delivered" });
       expect(delivered("flaky")).toBe(1);
       expect(sample(families, "flux_relay_delivery_retries_total", labels("flaky"))).toBe(1);
-      expect(sample(families, "flux_relay_deliveries_total", { ...labels("broken"), result: "dead_lettered" })).toBe(1);
+      expect(sample(families, "flux_relay_deliveries_total", { ...labels("broken"), result: "dead-lettered" })).toBe(1);
       expect(sample(families, "flux_relay_dead_letters", labels("broken"))).toBe(1);
       expect(sample(families, "flux_relay_queue_depth", labels("down"))).toBe(1);
       expect(sample(families, "flux_relay_queue_depth", labels("flaky"))).toBe(0);
