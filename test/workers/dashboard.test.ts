@@ -1,5 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { attention, clusterRows, clusterSilentMinutes, lastHours, latencyQuantiles, outcomeOf, plural, type ClusterView } from "../../src/routes/dashboard-data";
+import { alignHours, Sparkline } from "../../src/routes/dashboard-sparkline";
 import { captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
 
 const ORIGIN = "http://relay";
@@ -191,5 +193,67 @@ describe("status page", () => {
     const css = await page("/dashboard.css");
     expect(css.status).toBe(200);
     expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+  });
+});
+
+describe("status page view model", () => {
+  const now = Date.UTC(2026, 11, 3, 18, 30);
+  const hour = (h: number) => Math.floor(now / 3_600_000) * 3_600_000 - h * 3_600_000;
+  const view = (name: string, lastEventAt: number | null): ClusterView => ({
+    name, lastEventAt, counts: { accepted: 3, duplicate: 1, unmatched: 0, invalid: 0 }, backlog: 0, lastError: null,
+    hourly: [{ hour: hour(0), accepted: 2, duplicate: 1, unmatched: 0, invalid: 0 }, { hour: hour(5), accepted: 1, duplicate: 0, unmatched: 0, invalid: 0 }],
+  });
+
+  it("flags clusters silent longer than CLUSTER_SILENT_MINUTES, longest silence first", () => {
+    const rows = clusterRows([view("busy", now - 60_000), view("quiet", now - 3 * 3_600_000), view("new", null), view("idle", now - 2 * 3_600_000)], now, 60);
+    expect(rows.map((r) => [r.name, r.silent])).toEqual([["new", true], ["quiet", true], ["idle", true], ["busy", false]]);
+    expect(clusterSilentMinutes({ CLUSTER_SILENT_MINUTES: "15" } as Env)).toBe(15);
+    for (const bad of [undefined, "", "soon", "-5", "0"]) expect(clusterSilentMinutes({ CLUSTER_SILENT_MINUTES: bad } as Env)).toBe(60);
+  });
+
+  it("lists a silent cluster and active silences in the header strip, with their anchors and plurals", () => {
+    const items = attention({
+      now, canWrite: true, providers: [], alerts: [], invalid: [],
+      clusters: { available: true, silentAfterMinutes: 60, items: clusterRows([view("quiet", now - 3 * 3_600_000)], now, 60) },
+      deadLetters: { total: 0, items: [] },
+      deliveries: { items: [], filter: { page: 1 }, hasMore: false, clusters: [], providers: [] },
+      silences: { available: true, items: [{ id: "s1", matchers: "cluster=quiet", endsAt: now + 60_000, comment: "" }] },
+    });
+    expect(items).toEqual([
+      { severity: "warn", text: "cluster quiet silent for 3 h", href: "#cluster-quiet" },
+      { severity: "warn", text: "1 active silence", href: "#silences" },
+    ]);
+    expect([plural(1, "provider"), plural(2, "provider"), plural(0, "delivery", "deliveries")]).toEqual(["1 provider", "2 providers", "0 deliveries"]);
+  });
+
+  it("estimates p50/p99 from the latency histogram as histogram_quantile does, none without attempts", () => {
+    const bounds = [0.05, 0.1, 0.25];
+    expect(latencyQuantiles({ bounds, counts: [0, 0, 0, 0], sumSeconds: 0 })).toBeNull();
+    // 100 attempts: 50 under 50 ms, 49 in 50-100 ms, 1 in 100-250 ms.
+    expect(latencyQuantiles({ bounds, counts: [50, 49, 1, 0], sumSeconds: 5 })).toEqual({ p50Ms: 50, p99Ms: 100 });
+    expect(latencyQuantiles({ bounds, counts: [0, 0, 0, 4], sumSeconds: 9 })).toEqual({ p50Ms: 250, p99Ms: 250 });
+  });
+
+  it("shows stored outcomes of earlier versions in today's words", () => {
+    const base = { error: null, status: 200 };
+    expect(outcomeOf({ ...base, outcome: "retry" } as never).outcome).toBe("retried");
+    expect(outcomeOf({ ...base, outcome: "dead-letter" } as never).outcome).toBe("dead-lettered");
+    expect(outcomeOf({ ...base, outcome: "test" } as never)).toEqual({ outcome: "delivered", test: true });
+    expect(outcomeOf({ error: "HTTP 500: no", status: 500, outcome: "test" } as never)).toEqual({ outcome: "failed", test: true });
+    expect(outcomeOf({ ...base, outcome: "delivered" } as never).outcome).toBe("delivered");
+  });
+
+  it("draws a 24-hour sparkline as inline SVG, one bar per non-empty hour and series, scaled to the busiest hour", async () => {
+    const hours = lastHours(now);
+    expect(hours).toHaveLength(24);
+    expect(hours[23]).toBe(hour(0));
+    const ok = alignHours(hours, view("x", now).hourly, (h) => h.accepted);
+    expect(ok.filter((v) => v > 0)).toEqual([1, 2]);
+    const svg = String(await (Sparkline({ series: [{ class: "spark-ok", values: ok }, { class: "spark-bad", values: ok.map((v) => (v === 2 ? 1 : 0)) }], label: "3 deliveries" }) as { toString(): Promise<string> | string }).toString());
+    expect(svg).toMatch(/^<svg class="spark"/);
+    expect(svg).toContain('aria-label="3 deliveries"');
+    expect(svg.match(/<rect class="spark-ok"/g)).toHaveLength(2);
+    expect(svg.match(/<rect class="spark-bad"/g)).toHaveLength(1);
+    expect(svg).not.toContain("style=");
   });
 });
