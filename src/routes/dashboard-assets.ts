@@ -74,6 +74,8 @@ button.danger { border-color: var(--bad); color: var(--bad); }
 select { font: inherit; color: var(--fg); background: var(--panel); border: 1px solid #98a2b3; border-radius: 4px; padding: 0.15rem 0.3rem; max-width: 100%; }
 .filters { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; margin: 0 0 0.6rem; }
 .pager { display: flex; gap: 1rem; margin-top: 0.5rem; }
+.silences { margin: 0; padding-left: 1.2rem; }
+.silences li { margin-bottom: 0.3rem; overflow-wrap: anywhere; }
 .bulk { list-style: none; padding: 0; margin: 0 0 0.6rem; display: grid; gap: 0.3rem; }
 .letters { display: grid; gap: 0.4rem; }
 details.letter { background: var(--panel); border: 1px solid var(--line); border-left: 4px solid var(--bad); border-radius: 4px; padding: 0.4rem 0.7rem; }

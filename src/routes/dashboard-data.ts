@@ -5,6 +5,7 @@ import type { LatencyHistogram } from "../delivery/metrics-store";
 import type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus } from "../delivery/provider-object";
 import type { Condition } from "../delivery/status";
 import type { ProviderManifest } from "../flux/manifests";
+import { silenceState, type Silence } from "../rules/silences";
 
 /**
  * The status page's view model: everything the page shows, gathered from the configuration and
@@ -97,8 +98,10 @@ export interface DeliveryFilter {
 
 export interface SilenceRow {
   id: string;
+  /** `cluster=prod-*, kind=HelmRelease` */
   matchers: string;
   endsAt: number;
+  createdBy: string;
   comment: string;
 }
 
@@ -120,7 +123,7 @@ export interface DashboardData {
   alerts: { id: string; provider: string; severity: string; sources: string; suspended: boolean; conditions: Omit<Condition, "lastTransitionTime">[] }[];
   deadLetters: { total: number; items: DeadLetterRow[] };
   deliveries: { items: DeliveryRow[]; filter: DeliveryFilter; hasMore: boolean; clusters: string[]; providers: string[] };
-  silences: { available: boolean; items: SilenceRow[] };
+  silences: SilenceRow[];
   invalid: InvalidEntry[];
 }
 
@@ -163,7 +166,7 @@ export async function gatherDashboard(env: Env, opts: { filter: DeliveryFilter; 
     gatherDeadLetters(env, providers),
     gatherDeliveries(env, providers, opts.filter),
     gatherClusters(env, now),
-    gatherSilences(),
+    Promise.resolve(silenceRows(config.silences, now)),
   ]);
   const alerts = config.alerts.map((alert) => {
     const providerStatus = statusById.get(`${alert.metadata.namespace}/${alert.spec.providerRef.name}`);
@@ -350,9 +353,18 @@ export function clusterRows(views: ClusterView[], now: number, silentAfterMinute
     .sort((a, b) => Number(b.silent) - Number(a.silent) || (a.silent ? (a.lastEventAt ?? 0) - (b.lastEventAt ?? 0) : 0) || a.name.localeCompare(b.name));
 }
 
-/** Active silences; this version has no silences to read yet. */
-async function gatherSilences(): Promise<DashboardData["silences"]> {
-  return { available: false, items: [] };
+/** Active silences (pending and expired ones are the silences API's business), ending soonest first. */
+function silenceRows(silences: Silence[], now: number): SilenceRow[] {
+  return silences
+    .filter((s) => silenceState(s, now) === "active")
+    .map((s) => ({
+      id: s.id,
+      matchers: Object.entries(s.matchers).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(", "),
+      endsAt: Date.parse(s.endsAt),
+      createdBy: s.createdBy,
+      comment: s.comment,
+    }))
+    .sort((a, b) => a.endsAt - b.endsAt);
 }
 
 /** The header strip: what needs attention now, worst first, each linking to its row. */
@@ -370,7 +382,7 @@ export function attention(data: Omit<DashboardData, "attention">): AttentionItem
   for (const p of data.providers.filter((p) => p.state === "Suspended")) {
     items.push({ severity: "warn", text: `${p.id}: Suspended`, href: `#provider-${p.id}` });
   }
-  if (data.silences.items.length > 0) items.push({ severity: "warn", text: `${plural(data.silences.items.length, "active silence")}`, href: "#silences" });
+  if (data.silences.length > 0) items.push({ severity: "warn", text: plural(data.silences.length, "active silence"), href: "#silences" });
   if (data.invalid.length > 0) items.push({ severity: "bad", text: plural(data.invalid.length, "invalid manifest"), href: "#invalid" });
   return items;
 }

@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import {
   lastHours, OUTCOMES, plural, span,
-  type AttemptRow, type ClusterRow, type DashboardData, type DeadLetterRow, type DeliveryFilter, type ProviderRow, type ProviderState,
+  type AttemptRow, type ClusterRow, type DashboardData, type DeadLetterRow, type DeliveryFilter, type ProviderRow, type ProviderState, type SilenceRow,
 } from "./dashboard-data";
 import { alignHours, Sparkline } from "./dashboard-sparkline";
 
@@ -341,18 +341,21 @@ function DeliveriesPanel(props: { deliveries: DashboardData["deliveries"]; now: 
   );
 }
 
-function SilencesPanel(props: { silences: DashboardData["silences"]; now: number }) {
+function SilencesPanel(props: { silences: SilenceRow[]; now: number }) {
   const { silences, now } = props;
   return (
     <section id="silences" aria-labelledby="silences-h">
-      <h2 id="silences-h">{`Active silences (${silences.items.length})`}</h2>
-      {!silences.available ? <p class="empty">No silences on this version of the relay.</p>
-        : silences.items.length === 0 ? <p class="empty">No active silence.</p>
-        : (
-          <ul class="silences">
-            {silences.items.map((s) => <li id={`silence-${s.id}`}><code>{s.matchers}</code>{` ends in ${span(s.endsAt - now)}`}{s.comment ? <div class="message">{s.comment}</div> : null}</li>)}
-          </ul>
-        )}
+      <h2 id="silences-h">{`Active silences (${silences.length})`}</h2>
+      {silences.length === 0 ? <p class="empty">No active silence (POST /api/v1/silences creates one).</p> : (
+        <ul class="silences">
+          {silences.map((s) => (
+            <li id={`silence-${s.id}`} data-silence={s.id}>
+              <code>{s.matchers}</code>{` ends in ${span(s.endsAt - now)}`}
+              <div class="message">{`${s.createdBy ? `by ${s.createdBy}` : ""}${s.createdBy && s.comment ? ": " : ""}${s.comment}`}</div>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

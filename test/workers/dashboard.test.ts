@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attention, clusterRows, clusterSilentMinutes, lastHours, latencyQuantiles, outcomeOf, plural, type ClusterView } from "../../src/routes/dashboard-data";
 import { alignHours, Sparkline } from "../../src/routes/dashboard-sparkline";
-import { captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+import { admin, captureBox, clearConfig, json, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
 
 const ORIGIN = "http://relay";
 const XSS = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
@@ -163,6 +163,20 @@ describe("status page", () => {
     expect(await js.text()).toContain('fetch("/dashboard/live" + location.search');
   });
 
+  it("lists active silences with their matchers and links them from the header strip", async () => {
+    const endsAt = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const created = await admin("/silences", { method: "POST", body: JSON.stringify({ matchers: { cluster: "prod-*", kind: "HelmRelease" }, endsAt, comment: "maintenance <b>window</b>", createdBy: "ops" }) });
+    expect(created.status).toBe(201);
+    const { id } = await json(created);
+    const cookie = await login();
+    const html = await (await page("/", { cookie })).text();
+    expect(html).toContain('<a class="chip warn" href="#silences">1 active silence</a>');
+    const item = html.slice(html.indexOf(`<li id="silence-${id}"`), html.indexOf("</li>", html.indexOf(`<li id="silence-${id}"`)));
+    expect(item).toMatch(/<code>cluster=prod-\*, kind=HelmRelease<\/code> ends in [12] h/);
+    expect(item).toContain("by ops: maintenance &lt;b&gt;window&lt;/b&gt;");
+    expect((await admin(`/silences/${id}`, { method: "DELETE" })).status).toBeLessThan(300);
+  });
+
   it("buttons post to routes that call the same Durable Object methods, and report back once", async () => {
     const cookie = await login();
     const suspend = await post("/dashboard/providers/flux-system/webhook/suspend", {}, { cookie });
@@ -217,7 +231,7 @@ describe("status page view model", () => {
       clusters: { available: true, silentAfterMinutes: 60, items: clusterRows([view("quiet", now - 3 * 3_600_000)], now, 60) },
       deadLetters: { total: 0, items: [] },
       deliveries: { items: [], filter: { page: 1 }, hasMore: false, clusters: [], providers: [] },
-      silences: { available: true, items: [{ id: "s1", matchers: "cluster=quiet", endsAt: now + 60_000, comment: "" }] },
+      silences: [{ id: "s1", matchers: "cluster=quiet", endsAt: now + 60_000, createdBy: "ops", comment: "" }],
     });
     expect(items).toEqual([
       { severity: "warn", text: "cluster quiet silent for 3 h", href: "#cluster-quiet" },
