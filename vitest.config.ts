@@ -31,6 +31,8 @@ export default defineConfig({
                 SECRET__LOGS__LEAKY_ADDRESS: JSON.stringify({ address: "http://127.0.0.1:9/services/leaky-address-secret-4e7/hook?key=leaky-query-secret-8b2" }),
                 // event-routing-spec section 10: case 53's Secret `token: k`, and a GitHub token for 43-45 and 51.
                 SECRET__FLUX_SYSTEM__ROUTING_HMAC: JSON.stringify({ token: "k" }),
+                // test/workers/github-app.test.ts: a GitHub App whose private key is no RSA key.
+                SECRET__FLUX_SYSTEM__GITHUB_APP_BAD_KEY: JSON.stringify({ githubAppID: "1", githubAppInstallationID: "2", githubAppPrivateKey: "-----BEGIN RSA PRIVATE KEY-----\nbm90LWEta2V5\n-----END RSA PRIVATE KEY-----\n" }),
                 SECRET__FLUX_SYSTEM__ROUTING_GITHUB: JSON.stringify({ token: "ghp-routing-cases" }),
                 SECRET__FLUX_SYSTEM__YAML_SECRET: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: yaml-secret\ndata:\n  token: YmFzZTY0LXRva2Vu\n  headers: WC1UZWFtOiBwbGF0Zm9ybQ==\nstringData:\n  token: string-data-token\n",
               },

@@ -1,6 +1,6 @@
 import { encodeFluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
-import { github, gitHubHeaders, gitHubRepository, gitHubToken } from "./github";
+import { github, gitHubAuth, gitHubAuthorized, gitHubRepository } from "./github";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**
@@ -28,7 +28,7 @@ function formatGitHubDispatch({ event, settings }: NotifyContext): OutboundReque
   return {
     method: "POST",
     url: `${gitHubRepository(settings)}/dispatches`,
-    headers: gitHubHeaders(gitHubToken(settings)),
+    ...gitHubAuthorized(gitHubAuth(settings)),
     // json.Encoder's trailing newline, as go-github sends it.
     body: goJson({ event_type: `${kind}/${name}.${namespace}`, client_payload: clientPayload }, { newline: true }),
   };

@@ -2,6 +2,7 @@ import { readCapped } from "../lib/read-capped";
 import { redact } from "../lib/redact";
 import { classifyResponse } from "./classify";
 import { publishNats, type SocketConnect } from "./nats-socket";
+import { appJwt, forgetInstallationToken, installationToken } from "./git/github-app";
 import { isSkip, type Classification, type ExchangeNotifier, type Notifier, type NotifyContext, type OutboundRequest, type ResponseSnapshot, type Send } from "./types";
 
 const MAX_BODY_READ = 64 * 1024;
@@ -33,6 +34,7 @@ export async function sendRequest(
     const classification = await publishNats(req.nats, req.body, Math.max(1, timeoutMs), connect);
     return { classification: redactClassification(classification, secrets), latencyMs: Date.now() - started };
   }
+  if (req.gitHubApp) return sendAsGitHubApp(notifier, req, timeoutMs, secrets, fetcher);
   const init: RequestInit = {
     method: req.method,
     headers: req.headers,
@@ -65,6 +67,33 @@ export async function sendRequest(
 /** At most `limit` bytes of the answer, decoded as UTF-8 (a partial character at the cut becomes U+FFFD). */
 async function readBody(res: Response, timeoutMs: number, limit: number): Promise<string> {
   return new TextDecoder().decode(await readCapped(res.body, limit, { overflow: "truncate" }, timeoutMs));
+}
+
+/**
+ * A GitHub API request as a GitHub App: with the App's JWT (`GET /app`), or with an installation
+ * token from the cache or minted first (src/notifiers/git/github-app.ts). All of it within the
+ * provider timeout. A 401 drops the cached token, so the retry mints a fresh one.
+ */
+async function sendAsGitHubApp(notifier: Notifier, req: OutboundRequest, timeoutMs: number, secrets: string[], fetcher: typeof fetch): Promise<AttemptOutcome> {
+  const started = Date.now();
+  const { gitHubApp, ...plain } = req;
+  const { app, as } = gitHubApp!;
+  const left = () => Math.max(1, started + timeoutMs - Date.now());
+  let bearer: string;
+  let cacheKey: string | undefined;
+  try {
+    if (as === "app") bearer = await appJwt(app, started);
+    else {
+      const minted = await installationToken(app, started, (step) => sendRequest(notifier, step, left(), secrets, fetcher));
+      if ("outcome" in minted) return { classification: redactClassification(minted, secrets), latencyMs: Date.now() - started };
+      ({ token: bearer, cacheKey } = minted);
+    }
+  } catch (err) {
+    return { classification: { outcome: "permanent", reason: redact((err as Error).message, secrets) }, latencyMs: Date.now() - started };
+  }
+  const outcome = await sendRequest(notifier, { ...plain, headers: { ...plain.headers, Authorization: `Bearer ${bearer}` } }, left(), [...secrets, bearer], fetcher);
+  if (cacheKey && outcome.status === 401) forgetInstallationToken(cacheKey);
+  return { ...outcome, latencyMs: Date.now() - started };
 }
 
 /** How a whole exchange ended, in the terms of one delivery attempt. */

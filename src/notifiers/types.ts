@@ -1,5 +1,6 @@
 import type { FluxEvent } from "../flux/event";
 import type { AlertManifest, ProviderManifest, ProviderType } from "../flux/manifests";
+import type { GitHubAppAuth } from "./git/github-app";
 import type { NatsPublish } from "./nats";
 import type { SettingsProblem } from "./kit/validate";
 
@@ -46,6 +47,8 @@ export interface OutboundRequest {
    * these servers and publishes `body` (the `nats` type; `url` is then the address for messages).
    */
   nats?: NatsPublish;
+  /** GitHub App authentication: the transport adds `Authorization` with the App's JWT or an installation token. */
+  gitHubApp?: GitHubAppAuth;
 }
 
 /** Everything a formatter may read. Formatters are pure apart from WebCrypto. */

@@ -103,9 +103,9 @@ describe("github", () => {
     expect(req.headers.Authorization).toBe("Bearer ghp_from_password");
   });
 
-  it("says GitHub App authentication is not available", () => {
+  it("reports incomplete GitHub App settings with Flux's message", () => {
     const problems = problemMessages(github.validate({ ...ctx("github").settings, token: "", secret: { githubAppID: "1", githubAppPrivateKey: "k" } }));
-    expect(problems).toEqual([expect.stringMatching(/GitHub App authentication is not supported/)]);
+    expect(problems).toEqual([expect.stringMatching(/^app installation owner or ID must be provided to use github app authentication/)]);
   });
 
   it("does not HTML-escape the body (go-github's encoder)", async () => {

@@ -49,9 +49,9 @@ describe("githubdispatch settings", () => {
     const req = await request({ ...context(vectors[0]), settings });
     expect(req.headers.Authorization).toBe("Bearer ghp_from_password");
   });
-  it("says GitHub App authentication is unsupported", () => {
+  it("reports a GitHub App key that is not PEM", () => {
     const settings = { ...base, token: "", secret: { githubAppID: "1", githubAppInstallationID: "2", githubAppPrivateKey: "pem" } };
-    expect(problemMessages(githubDispatch.validate(settings))).toEqual([expect.stringMatching(/^GitHub App authentication is not supported/)]);
+    expect(problemMessages(githubDispatch.validate(settings))).toEqual([expect.stringMatching(/^could not parse private key/)]);
   });
   it("paces at GitHub's 80 content-generating requests per minute", () => {
     expect(githubDispatch.paceMs?.(base)).toBe(750);
