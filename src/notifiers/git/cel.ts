@@ -1,4 +1,5 @@
 import { Environment, Optional } from "@marcbachmann/cel-js";
+import { CelBudgetError, NAMESPACES, registerExtensions, resetBudget } from "./cel-ext";
 
 type Parsed = ReturnType<Environment["parse"]>;
 
@@ -10,23 +11,30 @@ export class CelExpressionError extends Error {
 let environment: Environment | undefined;
 const compiled = new Map<string, Parsed | CelExpressionError>();
 const CACHE_LIMIT = 256;
+/** Longest expression compiled; ids built from an event need far less. */
+export const MAX_EXPRESSION_LENGTH = 1024;
+// Parser bounds below the library's defaults: an id expression is small, and these keep parsing
+// and checking cheap for anything an operator can store.
+const LIMITS = { maxAstNodes: 256, maxDepth: 24, maxListElements: 64, maxMapEntries: 64, maxCallArguments: 8 };
+/** Comprehension macros: nested ones multiply their iterations, so they cannot nest. */
+const COMPREHENSIONS = new Set(["all", "exists", "exists_one", "map", "filter", "transformList", "transformMap", "transformMapEntry"]);
 
 /**
  * The commitStatusExpr environment: the three variables as dynamic maps, optional types on (as
- * Flux's cel.OptionalTypes()). Flux also enables cel-go's string, set and encoder extensions;
- * the library brings most string helpers (`lowerAscii`, `split`, `join`, `substring`, ...), and
- * the few added here are the ones Flux's own examples and tests use or that build ids.
+ * Flux's cel.OptionalTypes()), and cel-go's string, set and encoder extensions as Flux enables
+ * them (src/notifiers/git/cel-ext.ts).
  */
 function env(): Environment {
-  environment ??= new Environment({ enableOptionalTypes: true })
+  if (environment) return environment;
+  // cel-go lets list and map literals mix types unless HomogeneousAggregateLiterals is set (Flux does not).
+  const created = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: LIMITS })
     .registerVariable("event", "map")
     .registerVariable("provider", "map")
     .registerVariable("alert", "map")
     // cel-go's optional types (v2+) give lists `first()`/`last()`; Flux's docs use `.first().value()`.
     .registerFunction("list<A>.first(): optional<A>", (list: unknown[]) => Optional.of(list[0]))
-    .registerFunction("list<A>.last(): optional<A>", (list: unknown[]) => Optional.of(list[list.length - 1]))
-    // ext.Strings `replace`, handy to turn `/` or `.` into separators the git host accepts.
-    .registerFunction("string.replace(string, string): string", (s: string, from: string, to: string) => s.replaceAll(from, to));
+    .registerFunction("list<A>.last(): optional<A>", (list: unknown[]) => Optional.of(list[list.length - 1]));
+  environment = registerExtensions(created);
   return environment;
 }
 
@@ -43,6 +51,9 @@ function compile(expression: string): Parsed {
 }
 
 function compileUncached(expression: string): Parsed | CelExpressionError {
+  if (expression.length > MAX_EXPRESSION_LENGTH) {
+    return new CelExpressionError(`failed to compile expression: the CEL expression is longer than ${MAX_EXPRESSION_LENGTH} characters`);
+  }
   let parsed: Parsed;
   try {
     parsed = env().parse(expression);
@@ -52,6 +63,9 @@ function compileUncached(expression: string): Parsed | CelExpressionError {
   const checked = parsed.check();
   if (!checked.valid) {
     return new CelExpressionError(`failed to compile expression: failed to parse the CEL expression '${expression}': ${summary(checked.error)}`);
+  }
+  if (nestedComprehension(parsed.ast, false)) {
+    return new CelExpressionError(`failed to compile expression: the CEL expression '${expression}' nests a comprehension (map, filter, all, exists) inside another, which the relay refuses to bound its cost`);
   }
   if (checked.type !== "string") {
     return new CelExpressionError(`failed to compile expression: CEL expression output type mismatch: expected string, got ${checked.type}`);
@@ -63,13 +77,27 @@ function compileUncached(expression: string): Parsed | CelExpressionError {
 export function evaluateString(expression: string, variables: Record<string, unknown>): string {
   const program = compile(expression);
   let result: unknown;
+  resetBudget();
   try {
-    result = program(toCel(variables) as Record<string, unknown>);
+    result = program({ ...(toCel(variables) as Record<string, unknown>), ...NAMESPACES });
   } catch (err) {
+    if (err instanceof CelBudgetError) throw new CelExpressionError(`failed to evaluate the CEL expression '${expression}': ${err.message}`);
     throw new CelExpressionError(`failed to evaluate the CEL expression '${expression}': ${summary(err)}`);
   }
   if (typeof result !== "string") throw new CelExpressionError(`failed to evaluate CEL expression as string: '${expression}'`);
   return result;
+}
+
+/** Whether a comprehension macro call appears inside the arguments of another one. */
+function nestedComprehension(node: unknown, inside: boolean): boolean {
+  if (Array.isArray(node)) return node.some((child) => nestedComprehension(child, inside));
+  if (!node || typeof node !== "object" || !("op" in node)) return false;
+  const { op, args } = node as { op: string; args: unknown };
+  const isComprehension = op === "rcall" && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string);
+  if (isComprehension && inside) return true;
+  // The receiver runs once before the comprehension (a chain such as filter().map() adds up); the body runs per element.
+  if (isComprehension) return nestedComprehension((args as unknown[])[1], inside) || nestedComprehension((args as unknown[])[2], true);
+  return nestedComprehension(args, inside);
 }
 
 function summary(err: unknown): string {
