@@ -5,7 +5,7 @@ import { api } from "./routes/api";
 import { dashboard } from "./routes/dashboard";
 import { demo } from "./routes/demo";
 import { health } from "./routes/health";
-import { hook } from "./routes/hook";
+import { hook } from "./ingress/hook";
 import { metrics } from "./routes/metrics";
 
 /** The Worker's HTTP surface: the hook, the admin API, metrics and the status page (docs/operations.md). */

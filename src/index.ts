@@ -1,6 +1,6 @@
 import { app } from "./app";
 
-export { DedupObject } from "./delivery/dedup-object";
+export { ClusterObject } from "./ingress/cluster-object";
 export { ProviderObject } from "./delivery/provider-object";
 
 export default {

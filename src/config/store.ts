@@ -1,4 +1,5 @@
 import { parseManifest, type AlertManifest, type ManifestKind, type ProviderManifest } from "../flux/manifests";
+import { relayEnv } from "../env";
 import { RelayError } from "../lib/errors";
 import { parseStoredSilence, SILENCE_PREFIX, type Silence } from "../rules/silences";
 
@@ -45,13 +46,13 @@ let generation = 0;
  */
 export async function loadConfig(env: Env, now = Date.now()): Promise<ConfigSnapshot> {
   if (cached && now < cached.expiresAt) return cached.snapshot;
-  const ttl = ttlSeconds(env);
-  if (cached && ttl > 0 && now - reloadStartedAt < RELOAD_GRACE_MS) return cached.snapshot;
+  const ttlMs = relayEnv(env).configTtlMs;
+  if (cached && ttlMs > 0 && now - reloadStartedAt < RELOAD_GRACE_MS) return cached.snapshot;
   reloadStartedAt = now;
   const started = generation;
   try {
     const snapshot = await readConfig(env, now);
-    if (started === generation) cached = { snapshot, expiresAt: now + ttl * 1000 };
+    if (started === generation) cached = { snapshot, expiresAt: now + ttlMs };
     return snapshot;
   } finally {
     if (started === generation) reloadStartedAt = 0;
@@ -74,11 +75,6 @@ export function invalidateConfig(): void {
   cached = undefined;
   reloadStartedAt = 0;
   generation++;
-}
-
-function ttlSeconds(env: Env): number {
-  const ttl = Number(env.CONFIG_TTL_SECONDS ?? 30);
-  return Number.isFinite(ttl) && ttl >= 0 ? ttl : 30;
 }
 
 async function listKeys(kv: KVNamespace, prefix: string): Promise<string[]> {

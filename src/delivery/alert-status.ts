@@ -1,5 +1,6 @@
 import { alertConfigProblems } from "../flux/match";
 import type { AlertManifest } from "../flux/manifests";
+import { clusterSelectorProblems } from "../rules/clusters";
 import { INVALID_NOISE_REASON, noisePolicy } from "../rules/noise";
 import type { ProviderRuntimeStatus } from "./provider-object";
 import type { Condition } from "./status";
@@ -19,7 +20,7 @@ export function alertConditions(input: {
 }): { conditions: Omit<Condition, "lastTransitionTime">[]; observedGeneration: number } {
   const { alert } = input;
   const noiseProblems = noisePolicy(alert.metadata.annotations).problems.map((p) => ({ ...p, reason: INVALID_NOISE_REASON }));
-  const problems: { reason: string; message: string; field?: string }[] = [...alertConfigProblems(alert), ...noiseProblems];
+  const problems: { reason: string; message: string; field?: string }[] = [...alertConfigProblems(alert), ...clusterSelectorProblems(alert), ...noiseProblems];
   const providerName = `${alert.metadata.namespace}/${alert.spec.providerRef.name}`;
   const conditions: Omit<Condition, "lastTransitionTime">[] = [];
   const providerReady = input.providerStatus?.conditions.find((c) => c.type === "Ready");

@@ -13,16 +13,6 @@ export interface LatencyHistogram {
   sumSeconds: number;
 }
 
-/** Ingress outcomes counted per cluster (the `result` label of flux_relay_events_received_total). */
-export const INGRESS_RESULTS = ["accepted", "unmatched", "duplicate", "unauthorized", "invalid", "too_large", "unavailable", "error"] as const;
-export type IngressResult = (typeof INGRESS_RESULTS)[number];
-
-export interface IngressCount {
-  cluster: string;
-  result: IngressResult;
-  count: number;
-}
-
 /** Tables behind the metrics, created beside the objects' own (additive, idempotent). */
 export function createLatencyTable(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS latency_buckets (bucket INTEGER PRIMARY KEY, n INTEGER NOT NULL, sum_ms INTEGER NOT NULL)");
@@ -44,21 +34,4 @@ export function readLatency(sql: SqlStorage): LatencyHistogram {
     sumMs += row.sum_ms;
   }
   return { bounds: [...LATENCY_BOUNDS_SECONDS], counts, sumSeconds: sumMs / 1000 };
-}
-
-export function createIngressTable(sql: SqlStorage): void {
-  sql.exec("CREATE TABLE IF NOT EXISTS ingress_counts (cluster TEXT NOT NULL, result TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (cluster, result))");
-}
-
-export function countIngress(sql: SqlStorage, cluster: string, result: IngressResult): void {
-  sql.exec(
-    `INSERT INTO ingress_counts (cluster, result, n) VALUES (?, ?, 1)
-     ON CONFLICT(cluster, result) DO UPDATE SET n = n + 1`,
-    cluster, result);
-}
-
-export function readIngressCounts(sql: SqlStorage): IngressCount[] {
-  return sql.exec<{ cluster: string; result: IngressResult; n: number }>("SELECT cluster, result, n FROM ingress_counts")
-    .toArray()
-    .map((r) => ({ cluster: r.cluster, result: r.result, count: r.n }));
 }

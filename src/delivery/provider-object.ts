@@ -1,18 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
+import { loadConfig, loadProvider, type ConfigSnapshot } from "../config/store";
+import { relayEnv } from "../env";
 import { resolveProvider, type ResolvedProvider } from "../notifiers/factory";
-import { loadProvider } from "../config/store";
 import type { FluxEvent } from "../flux/event";
-import { CHANGE_REQUEST_TYPES, COMMIT_STATUS_TYPES, type AlertManifest, type ProviderManifest, type ProviderType } from "../flux/manifests";
+import { API_GROUP, CHANGE_REQUEST_TYPES, COMMIT_STATUS_TYPES, type AlertManifest, type ProviderManifest, type ProviderType } from "../flux/manifests";
 import { log } from "../lib/log";
 import { redact } from "../lib/redact";
 import { notifierFor } from "../notifiers/registry";
 import { runExchange, sendRequest } from "../notifiers/transport";
 import { FormatError, hasExchange, isSkip, type Classification } from "../notifiers/types";
 import { createLatencyTable, observeLatency, readLatency, type LatencyHistogram } from "./metrics-store";
-import { nextDelayMs, retryPolicy, type RetryPolicy } from "./retry-policy";
+import type { ForwardedDelivery } from "./outbox-item";
+import { nextDelayMs, type RetryPolicy } from "./retry-policy";
 import { providerConditions, type Condition } from "./status";
 
-/** What the ingress stores for one (event, alert) pair. */
+/**
+ * What one delivery needs when it is attempted. Rows stored before cluster intake carry the whole
+ * Alert; rows forwarded by a ClusterObject (ForwardedDelivery) name it and it is loaded then.
+ */
 export interface OutboxPayload {
   event: FluxEvent;
   alert?: AlertManifest;
@@ -20,11 +25,8 @@ export interface OutboxPayload {
   test?: boolean;
 }
 
-export interface EnqueueItem {
-  payload: OutboxPayload;
-  /** Makes a re-sent ingress request (after a 503) idempotent: the same id is stored once. */
-  ingressId?: string;
-}
+/** An outbox row's payload as stored: a ForwardedDelivery, or the older whole-Alert shape. */
+type StoredPayload = OutboxPayload | ForwardedDelivery;
 
 export interface ProviderRef {
   namespace: string;
@@ -46,11 +48,13 @@ export interface DeliveryRecord {
   at: number;
   messageId: number | null;
   attempt: number;
-  outcome: "delivered" | "retry" | "dead-letter" | "skipped" | "test";
+  outcome: "delivered" | "retry" | "dead-letter" | "skipped" | "test" | "suppressed" | "silenced";
   status: number | null;
   latencyMs: number;
   error: string | null;
   alert: string | null;
+  /** The sending cluster ("" for test sends and rows from before cluster intake). */
+  cluster: string;
   summary: string;
 }
 
@@ -61,6 +65,7 @@ export interface DeadLetter {
   attempts: number;
   reason: string;
   alert: string | null;
+  cluster: string;
   summary: string;
 }
 
@@ -106,9 +111,9 @@ export class ProviderObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.policy = retryPolicy(env as unknown as Record<string, unknown>);
-    const ttl = Number(env.CONFIG_TTL_SECONDS ?? 30);
-    this.settingsTtlMs = (Number.isFinite(ttl) && ttl >= 0 ? ttl : 30) * 1000;
+    const parsed = relayEnv(env);
+    this.policy = parsed.retry;
+    this.settingsTtlMs = parsed.configTtlMs;
     this.ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
         id INTEGER PRIMARY KEY AUTOINCREMENT, ingress_id TEXT, payload TEXT NOT NULL,
@@ -124,7 +129,11 @@ export class ProviderObject extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS alert_events (
         id INTEGER PRIMARY KEY AUTOINCREMENT, alert TEXT NOT NULL, at INTEGER NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS intake_marks (cluster TEXT PRIMARY KEY, seq INTEGER NOT NULL);
     `);
+    // Additive migration: the sending cluster of each history row.
+    const columns = this.sql<{ name: string }>`PRAGMA table_info(deliveries)`;
+    if (!columns.some((c) => c.name === "cluster")) this.ctx.storage.sql.exec("ALTER TABLE deliveries ADD COLUMN cluster TEXT NOT NULL DEFAULT ''");
     createLatencyTable(this.ctx.storage.sql);
     this.lastSentAt = Number(this.getState("last_sent_at") ?? 0);
   }
@@ -168,25 +177,48 @@ export class ProviderObject extends DurableObject<Env> {
   }
 
   /**
-   * Stores events in one transaction and arms the alarm. Resolves only once the rows are durable,
-   * which is what allows the ingress to answer 202. A suspended provider drops them (Flux
-   * semantics) and counts them.
+   * Stores deliveries forwarded by a cluster's intake log, in one transaction, and arms the alarm.
+   * Idempotent by ForwardedDelivery.id (`<cluster>/<intake seq>/<alert ns>/<alert name>`): a
+   * ClusterObject forwards each cluster's rows in intake order and never splits one intake row's
+   * deliveries to a provider, so the highest sequence stored per cluster (`intake_marks`) tells a
+   * re-forward after a crash from new rows, even once the first copy was delivered and deleted.
+   * Items decided at intake (suppressed, silenced) are recorded in the history and not queued. A
+   * suspended provider drops them (Flux semantics) and counts them.
    */
-  async enqueue(ref: ProviderRef, items: EnqueueItem[], now = Date.now()): Promise<{ queued: number; dropped: number }> {
+  async enqueue(ref: ProviderRef, items: ForwardedDelivery[], now = Date.now()): Promise<{ queued: number; dropped: number; refused: number }> {
     const result = this.ctx.storage.transactionSync(() => {
       this.remember(ref);
+      const marks = new Map<string, number>();
+      const fresh = items.filter((item) => {
+        const seq = Number(item.id.split("/")[1]);
+        if (!marks.has(item.cluster)) marks.set(item.cluster, this.sql<{ seq: number }>`SELECT seq FROM intake_marks WHERE cluster = ${item.cluster}`[0]?.seq ?? 0);
+        return !(seq <= marks.get(item.cluster)!);
+      });
+      for (const item of fresh) {
+        const seq = Number(item.id.split("/")[1]);
+        if (seq > marks.get(item.cluster)!) marks.set(item.cluster, seq);
+      }
+      for (const [cluster, seq] of marks) {
+        this.sql`INSERT INTO intake_marks (cluster, seq) VALUES (${cluster}, ${seq}) ON CONFLICT(cluster) DO UPDATE SET seq = MAX(seq, excluded.seq)`;
+      }
       if (this.isSuspended()) {
-        this.bump("dropped", items.length);
-        return { queued: 0, dropped: items.length };
+        this.bump("dropped", fresh.length);
+        return { queued: 0, dropped: fresh.length, refused: 0 };
       }
       let queued = 0;
-      for (const item of items) {
-        const inserted = this.sql`INSERT INTO outbox (ingress_id, payload, enqueued_at, due_at) VALUES (${item.ingressId ?? null}, ${JSON.stringify(item.payload)}, ${now}, ${now})
+      for (const item of fresh) {
+        if (item.decision) {
+          this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, cluster, summary)
+            VALUES (${now}, ${null}, ${0}, ${item.decision.outcome}, ${null}, ${0}, ${item.decision.reason}, ${`${item.alert.namespace}/${item.alert.name}`}, ${item.cluster}, ${summarize(item.event)})`;
+          continue;
+        }
+        const inserted = this.sql`INSERT INTO outbox (ingress_id, payload, enqueued_at, due_at) VALUES (${item.id}, ${JSON.stringify(item)}, ${now}, ${now})
           ON CONFLICT(ingress_id) DO NOTHING RETURNING id`;
         queued += inserted.length;
       }
       this.bump("received", queued);
-      return { queued, dropped: 0 };
+      this.trimHistory();
+      return { queued, dropped: 0, refused: 0 };
     });
     if (result.queued > 0) await this.armAt(now);
     return result;
@@ -241,17 +273,19 @@ export class ProviderObject extends DurableObject<Env> {
     head: { id: number; payload: string; enqueued_at: number; attempts: number },
     provider: NonNullable<ProviderObject["resolved"]>,
   ): Promise<void> {
-    const payload = JSON.parse(head.payload) as OutboxPayload;
+    const stored = JSON.parse(head.payload) as StoredPayload;
+    const payload = await this.resolvePayload(stored);
     const attempt = head.attempts + 1;
     const result = await this.attempt(payload, provider);
-    const alert = payload.alert ? `${payload.alert.metadata.namespace}/${payload.alert.metadata.name}` : null;
+    const alert = alertName(stored);
+    const cluster = stored.cluster ?? "";
     const summary = summarize(payload.event);
     const finished = Date.now();
     const tooOld = finished - head.enqueued_at > this.policy.maxAgeMs;
     this.ctx.storage.transactionSync(() => {
       const record = (outcome: DeliveryRecord["outcome"], error: string | null) =>
-        this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, summary)
-          VALUES (${finished}, ${head.id}, ${attempt}, ${outcome}, ${result.status ?? null}, ${result.latencyMs}, ${error}, ${alert}, ${summary})`;
+        this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, cluster, summary)
+          VALUES (${finished}, ${head.id}, ${attempt}, ${outcome}, ${result.status ?? null}, ${result.latencyMs}, ${error}, ${alert}, ${cluster}, ${summary})`;
       const c = result.classification;
       if (c.outcome === "delivered" || result.skipped) {
         this.sql`DELETE FROM outbox WHERE id = ${head.id}`;
@@ -288,6 +322,7 @@ export class ProviderObject extends DurableObject<Env> {
       provider: `${provider.ref.namespace}/${provider.ref.name}`,
       type: provider.manifest?.spec.type,
       alert,
+      cluster,
       event: summary,
       attempt,
       outcome: result.skipped ? "skipped" : result.classification.outcome,
@@ -295,6 +330,24 @@ export class ProviderObject extends DurableObject<Env> {
       latencyMs: result.latencyMs,
       error: result.classification.outcome === "delivered" ? undefined : result.classification.reason,
     });
+  }
+
+  /**
+   * The Alert of a forwarded delivery, as configured now (the isolate's config snapshot); an Alert
+   * deleted since intake becomes a manifest with just its name, namespace and provider, so the
+   * delivery still goes out as it was routed.
+   */
+  private async resolvePayload(stored: StoredPayload): Promise<OutboxPayload> {
+    if (!("id" in stored)) return stored;
+    const { namespace, name } = stored.alert;
+    const config = await loadConfig(this.env);
+    const alert = alertsByName(config).get(`${namespace}/${name}`) ?? {
+      apiVersion: `${API_GROUP}/v1beta3` as const,
+      kind: "Alert" as const,
+      metadata: { namespace, name },
+      spec: { providerRef: { name: this.ref()?.name ?? "" }, eventSeverity: "info" as const, eventSources: [], inclusionList: [], exclusionList: [], eventMetadata: {}, suspend: false },
+    };
+    return { event: stored.event, alert, cluster: stored.cluster };
   }
 
   /**
@@ -398,6 +451,7 @@ export class ProviderObject extends DurableObject<Env> {
 
   async deliveries(limit = 100): Promise<DeliveryRecord[]> {
     return this.sql<Row>`SELECT * FROM deliveries ORDER BY id DESC LIMIT ${Math.min(limit, HISTORY_LIMIT)}`.map((r) => ({
+      cluster: String(r.cluster ?? ""),
       id: Number(r.id),
       at: Number(r.at),
       messageId: r.message_id === null ? null : Number(r.message_id),
@@ -413,14 +467,15 @@ export class ProviderObject extends DurableObject<Env> {
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
     return this.sql<Row>`SELECT id, payload, enqueued_at, failed_at, attempts, reason FROM dead_letters ORDER BY id LIMIT ${limit}`.map((r) => {
-      const payload = JSON.parse(String(r.payload)) as OutboxPayload;
+      const payload = JSON.parse(String(r.payload)) as StoredPayload;
       return {
+        cluster: payload.cluster ?? "",
         id: Number(r.id),
         enqueuedAt: Number(r.enqueued_at),
         failedAt: Number(r.failed_at),
         attempts: Number(r.attempts),
         reason: String(r.reason),
-        alert: payload.alert ? `${payload.alert.metadata.namespace}/${payload.alert.metadata.name}` : null,
+        alert: alertName(payload),
         summary: summarize(payload.event),
       };
     });
@@ -469,10 +524,28 @@ export class ProviderObject extends DurableObject<Env> {
     const type = provider.provider?.settings?.type;
     const gap = type && testEventGap(type);
     if (gap && c.outcome !== "delivered" && result.dispatchError && !provider.provider?.problems.length) error = `${gap}: ${c.reason}`;
-    this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, summary)
-      VALUES (${Date.now()}, ${null}, ${1}, ${"test"}, ${result.status ?? null}, ${result.latencyMs}, ${error}, ${null}, ${summarize(event)})`;
+    this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, cluster, summary)
+      VALUES (${Date.now()}, ${null}, ${1}, ${"test"}, ${result.status ?? null}, ${result.latencyMs}, ${error}, ${null}, ${""}, ${summarize(event)})`;
     return { outcome: c.outcome === "delivered" ? (result.skipped ? "skipped" : "delivered") : "failed", status: result.status ?? null, latencyMs: result.latencyMs, error };
   }
+}
+
+/** `<ns>/<name>` of a stored payload's Alert, in either shape (null for a test send). */
+function alertName(payload: StoredPayload): string | null {
+  if ("id" in payload) return `${payload.alert.namespace}/${payload.alert.name}`;
+  return payload.alert ? `${payload.alert.metadata.namespace}/${payload.alert.metadata.name}` : null;
+}
+
+const alertIndexes = new WeakMap<ConfigSnapshot, Map<string, AlertManifest>>();
+
+/** The snapshot's Alerts by `<ns>/<name>`, built once per snapshot. */
+function alertsByName(config: ConfigSnapshot): Map<string, AlertManifest> {
+  let index = alertIndexes.get(config);
+  if (!index) {
+    index = new Map(config.alerts.map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
+    alertIndexes.set(config, index);
+  }
+  return index;
 }
 
 /** A short, secret-free description of an event for history rows and logs. */

@@ -1,6 +1,6 @@
 import { sha256Hex } from "../lib/crypto";
 import type { FluxEvent } from "./event";
-import { metadataValue } from "./metadata";
+import { eventShape, metadataValue } from "./metadata";
 
 /** go-limiter's fallback when the configured interval is zero (or negative). */
 export const ZERO_WINDOW_FALLBACK_MS = 1000;
@@ -10,19 +10,19 @@ export const ZERO_WINDOW_FALLBACK_MS = 1000;
  * is removed: `token` is part of the key. `originRevision`, `revision` and `token` are read in either
  * shape and count when present, even with an empty value.
  */
-export function dedupKeyString(event: FluxEvent): string {
+export function dedupKeyString(event: FluxEvent, shape = eventShape(event)): string {
   const { name, namespace, kind } = event.involvedObject;
   const parts = ["event", `name=${name}`, `namespace=${namespace}`, `kind=${kind}`, `message=${event.message}`];
   for (const key of ["originRevision", "revision", "token"] as const) {
-    const value = metadataValue(event, key);
+    const value = metadataValue(event, key, shape);
     if (value !== undefined) parts.push(`${key}=${value}`);
   }
   return parts.join("/");
 }
 
 /** Lower-case hex SHA-256 of dedupKeyString, as Flux's eventKeyFunc computes it. */
-export function dedupKey(event: FluxEvent): Promise<string> {
-  return sha256Hex(dedupKeyString(event));
+export function dedupKey(event: FluxEvent, shape = eventShape(event)): Promise<string> {
+  return sha256Hex(dedupKeyString(event, shape));
 }
 
 /** Outcome of one admission check, plus the state to persist for the key. */

@@ -4,9 +4,10 @@ import { compile, isInvalid, matches } from "./regex";
 
 /**
  * Why an Alert misbehaves. `InvalidConfig` and `SourceFetchFailed` are Flux's Warning-event reasons;
- * `NoEventSources` is the relay's, for an Alert that is valid but can never match.
+ * `NoEventSources` is the relay's, for an Alert that is valid but can never match, and
+ * `InvalidClusterSelector` the relay's for an unusable cluster selection (src/rules/clusters.ts).
  */
-export type AlertProblemReason = "InvalidConfig" | "SourceFetchFailed" | "NoEventSources";
+export type AlertProblemReason = "InvalidConfig" | "SourceFetchFailed" | "NoEventSources" | "InvalidClusterSelector";
 
 /** A problem to surface as a Warning event (matchAlert) or on the Alert's status (alertConfigProblems). */
 export interface AlertProblem {
@@ -43,9 +44,11 @@ export function matchAlert(event: FluxEvent, alert: AlertManifest): AlertMatch {
 function matchesSources(event: FluxEvent, alert: AlertManifest, problems: AlertProblem[]): boolean {
   const { kind, namespace, name } = event.involvedObject;
   return alert.spec.eventSources.some((source, i) => {
-    // Go tests for "", so an explicit empty namespace defaults too.
+    // Go tests for "", so an explicit empty namespace defaults too. `*` matching every namespace
+    // is the relay's extension: in Flux it names a namespace Kubernetes never allows, so no
+    // working Flux Alert changes meaning, and a hub cannot list every namespace of every cluster.
     const sourceNamespace = source.namespace || alert.metadata.namespace;
-    if (namespace !== sourceNamespace || kind !== source.kind) return false;
+    if ((sourceNamespace !== "*" && namespace !== sourceNamespace) || kind !== source.kind) return false;
     const severity = alert.spec.eventSeverity;
     if (severity !== "info" && event.severity !== severity) return false;
     if (source.name !== "*" && source.name !== name) return false;
@@ -74,8 +77,8 @@ function listMatches(list: "inclusion" | "exclusion", patterns: string[], messag
 /**
  * Everything wrong with an Alert that can be known without an event, for its status page: invalid
  * regexes (with RE2's error), matchLabels entries (never match on the relay), and entries or lists
- * that can never match (no sources, a `*` namespace or a glob in a name, which Flux reads literally
- * and Kubernetes never allows in a real name).
+ * that can never match (no sources, a glob in a name, which Flux reads literally and Kubernetes
+ * never allows in a real name).
  */
 export function alertConfigProblems(alert: AlertManifest): AlertProblem[] {
   const problems: AlertProblem[] = [];
@@ -87,9 +90,6 @@ export function alertConfigProblems(alert: AlertManifest): AlertProblem[] {
     const ref = sourceRef(source, alert);
     if (source.matchLabels !== null && source.matchLabels !== undefined) {
       problems.push({ reason: "SourceFetchFailed", message: `event source ${ref} never matches: ${NO_LIVE_OBJECTS}`, field: `${field}.matchLabels` });
-    }
-    if (source.namespace === "*") {
-      problems.push({ reason: "InvalidConfig", message: `event source ${ref} never matches: namespace '*' is not a wildcard, it is compared literally`, field: `${field}.namespace` });
     }
     if (source.name !== "*" && /[*?]/.test(source.name)) {
       problems.push({ reason: "InvalidConfig", message: `event source ${ref} never matches: only a name of exactly '*' is a wildcard, other names are compared literally`, field: `${field}.name` });

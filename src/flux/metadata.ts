@@ -45,8 +45,8 @@ export function eventShape(event: FluxEvent): EventShape {
  * were cleaned by the notification-controller that sent them and their un-prefixed keys are the
  * payload, so dropping them would lose everything.
  */
-export function cleanMetadata(event: FluxEvent): FluxEvent {
-  if (eventShape(event) === "forwarded") return withMetadata(event, { ...event.metadata });
+export function cleanMetadata(event: FluxEvent, shape = eventShape(event)): FluxEvent {
+  if (shape === "forwarded") return withMetadata(event, { ...event.metadata });
   const groupPrefix = objectGroupPrefix(event);
   const excluded = [`${groupPrefix}checksum`, `${groupPrefix}digest`].map((k) => k.toLowerCase());
   const kept = Object.entries(event.metadata).filter(
@@ -61,9 +61,9 @@ export function cleanMetadata(event: FluxEvent): FluxEvent {
  * a `token` that survived came from an `event.toolkit.fluxcd.io/token` annotation or an Alert's
  * eventMetadata, both of which Flux delivers.
  */
-export function removeToken(event: FluxEvent): FluxEvent {
+export function removeToken(event: FluxEvent, shape = eventShape(event)): FluxEvent {
   const metadata = { ...event.metadata };
-  if (eventShape(event) === "controller") delete metadata[`${objectGroupPrefix(event)}token`];
+  if (shape === "controller") delete metadata[`${objectGroupPrefix(event)}token`];
   return withMetadata(event, metadata);
 }
 
@@ -72,9 +72,9 @@ export function removeToken(event: FluxEvent): FluxEvent {
  * from (`commit`, `change_request` under the event group, the others under the object group), on a
  * forwarded event un-prefixed. `undefined` means absent; an empty string is a present key.
  */
-export function metadataValue(event: FluxEvent, key: MetadataKey): string | undefined {
+export function metadataValue(event: FluxEvent, key: MetadataKey, shape = eventShape(event)): string | undefined {
   const wireKey =
-    eventShape(event) === "forwarded" ? key : EVENT_GROUP_KEYS.has(key) ? eventGroupPrefix + key : objectGroupPrefix(event) + key;
+    shape === "forwarded" ? key : EVENT_GROUP_KEYS.has(key) ? eventGroupPrefix + key : objectGroupPrefix(event) + key;
   return Object.hasOwn(event.metadata, wireKey) ? event.metadata[wireKey] : undefined;
 }
 
@@ -90,10 +90,15 @@ export interface CombinedMetadata {
  * first: `cluster` from the hook path, event-group keys (prefix stripped), `spec.eventMetadata`,
  * `spec.summary`, object-group keys (prefix stripped). A forwarded event's keys take the
  * object-group slot: they are the upstream Alert's final result, already combined with the
- * upstream precedence, so the relay's Alert only fills gaps. `cluster` is the relay's addition and
- * an override of it is expected, so it never counts as a conflict.
+ * upstream precedence, so the relay's Alert only fills gaps.
+ *
+ * `cluster` is the relay's addition: the cluster named by the hook path. It is authoritative over
+ * the sender (a cluster's key must not let it speak for another cluster), so with a path cluster
+ * every `cluster` key the event itself carries (annotation, controller or forwarded) is ignored;
+ * only the Alert's own `spec.eventMetadata.cluster` (the operator's config) replaces it. It never
+ * counts as a conflict. Pass `shape` when it is already known (the ingress computes it once).
  */
-export function combineMetadata(event: FluxEvent, alert: AlertManifest, cluster?: string): CombinedMetadata {
+export function combineMetadata(event: FluxEvent, alert: AlertManifest, cluster?: string, shape = eventShape(event)): CombinedMetadata {
   // A Map, not an object literal: a key such as `__proto__` must stay an ordinary key, as in Go.
   const metadata = new Map<string, string>();
   const sources = new Map<string, string[]>();
@@ -102,21 +107,26 @@ export function combineMetadata(event: FluxEvent, alert: AlertManifest, cluster?
     sources.set(key, [...(sources.get(key) ?? []), source]);
   };
 
+  // The sender's own `cluster` keys, dropped when the hook path names the cluster.
+  const fromSender = (key: string, value: string, source: string) => {
+    if (!(cluster && key === "cluster")) put(key, value, source);
+  };
+
   if (cluster) metadata.set("cluster", cluster);
-  const forwarded = eventShape(event) === "forwarded";
+  const forwarded = shape === "forwarded";
   if (!forwarded) {
     for (const [key, value] of Object.entries(event.metadata)) {
-      if (key.startsWith(eventGroupPrefix)) put(key.slice(eventGroupPrefix.length), value, METADATA_SOURCES.annotations);
+      if (key.startsWith(eventGroupPrefix)) fromSender(key.slice(eventGroupPrefix.length), value, METADATA_SOURCES.annotations);
     }
   }
   for (const [key, value] of Object.entries(alert.spec.eventMetadata)) put(key, value, METADATA_SOURCES.eventMetadata);
   if (alert.spec.summary) put("summary", alert.spec.summary, METADATA_SOURCES.summary);
   if (forwarded) {
-    for (const [key, value] of Object.entries(event.metadata)) put(key, value, METADATA_SOURCES.forwarded);
+    for (const [key, value] of Object.entries(event.metadata)) fromSender(key, value, METADATA_SOURCES.forwarded);
   } else {
     const groupPrefix = objectGroupPrefix(event);
     for (const [key, value] of Object.entries(event.metadata)) {
-      if (key.startsWith(groupPrefix)) put(key.slice(groupPrefix.length), value, METADATA_SOURCES.controller);
+      if (key.startsWith(groupPrefix)) fromSender(key.slice(groupPrefix.length), value, METADATA_SOURCES.controller);
     }
   }
 

@@ -46,11 +46,12 @@ export const deliveryRecordSchema = z.object({
   at: epochMs,
   messageId: z.number().int().nullable().describe("outbox message id; null for test sends"),
   attempt: z.number().int(),
-  outcome: z.enum(["delivered", "retry", "dead-letter", "skipped", "test"]),
+  outcome: z.enum(["delivered", "retry", "dead-letter", "skipped", "test", "suppressed", "silenced"]),
   status: z.number().int().nullable().describe("HTTP status of the destination's answer"),
   latencyMs: z.number().int(),
   error: z.string().nullable().describe("secrets redacted"),
   alert: z.string().nullable().describe("<namespace>/<name> of the Alert"),
+  cluster: z.string().describe("the sending cluster; empty for test sends"),
   summary: z.string(),
 });
 
@@ -61,11 +62,12 @@ export const deadLetterSchema = z.object({
   attempts: z.number().int(),
   reason: z.string().describe("secrets redacted"),
   alert: z.string().nullable(),
+  cluster: z.string().describe("the sending cluster"),
   summary: z.string(),
 });
 
 export const testOutcomeSchema = z.object({
-  outcome: z.enum(["delivered", "retry", "dead-letter", "skipped", "test", "failed"]),
+  outcome: z.enum(["delivered", "retry", "dead-letter", "skipped", "test", "suppressed", "silenced", "failed"]),
   status: z.number().int().nullable(),
   latencyMs: z.number().int(),
   error: z.string().nullable(),

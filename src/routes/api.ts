@@ -1,13 +1,14 @@
 import { Hono, type Context } from "hono";
 import { stringify as toYaml } from "yaml";
 import { configKey, invalidateConfig, loadConfig, type ConfigSnapshot } from "../config/store";
-import { providerStub } from "../delivery/dispatch";
+import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRef } from "../delivery/provider-object";
 import { parseManifest, type ManifestKind, type ProviderManifest } from "../flux/manifests";
 import { requireAdmin } from "../lib/admin-auth";
 import { BadRequestError, InvalidManifestError, NotFoundError, RelayError } from "../lib/errors";
 import { idsBodySchema } from "./api-schemas";
 import { openApiDocument } from "./openapi";
+import { clusters } from "./clusters";
 import { silences } from "./silences";
 import { alertView, providerView } from "./views";
 
@@ -20,6 +21,7 @@ export const MAX_MANIFEST_BYTES = 256 * 1024;
 export const api = new Hono<Env_>();
 
 api.use("*", requireAdmin);
+api.route("/clusters", clusters);
 
 /** Answers JSON, or YAML with `?format=yaml` (what `kubectl get -o yaml` users expect). */
 function respond(c: Context<Env_>, body: unknown, status: 200 | 201 = 200) {

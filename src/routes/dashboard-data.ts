@@ -1,11 +1,13 @@
 import { loadConfig, type InvalidEntry } from "../config/store";
 import { alertConditions } from "../delivery/alert-status";
-import { providerStub } from "../delivery/dispatch";
+import { providerStub } from "../delivery/provider-stub";
 import type { LatencyHistogram } from "../delivery/metrics-store";
 import type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus } from "../delivery/provider-object";
 import type { Condition } from "../delivery/status";
 import type { ProviderManifest } from "../flux/manifests";
 import { silenceState, type Silence } from "../rules/silences";
+import { log } from "../lib/log";
+import { listClusters } from "./clusters";
 
 /**
  * The status page's view model: everything the page shows, gathered from the configuration and
@@ -337,10 +339,13 @@ export interface ClusterView {
   hourly: ClusterRow["hourly"];
 }
 
-/** Per-cluster views come from each cluster's intake object; this version has none to read yet. */
+/** Per-cluster views from each cluster's intake object (src/routes/clusters.ts); unavailable if one does not answer. */
 async function gatherClusters(env: Env, now: number): Promise<DashboardData["clusters"]> {
   const silentAfterMinutes = clusterSilentMinutes(env);
-  const views: ClusterView[] | null = null;
+  const views: ClusterView[] | null = await listClusters(env).catch((err) => {
+    log("warn", "status page: cluster views unavailable", { error: String(err) });
+    return null;
+  });
   if (!views) return { available: false, silentAfterMinutes, items: [] };
   return { available: true, silentAfterMinutes, items: clusterRows(views, now, silentAfterMinutes) };
 }

@@ -2,7 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { loadConfig } from "../config/store";
-import { providerStub } from "../delivery/dispatch";
+import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRef } from "../delivery/provider-object";
 import { timingSafeEqual } from "../lib/crypto";
 import { createSession, SESSION_COOKIE, sessionValid } from "../lib/session";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { loadConfig } from "../config/store";
-import { ingressKeysProblem } from "../lib/ingress-auth";
+import { ingressKeysProblem } from "../ingress/keys";
 
 export const health = new Hono<{ Bindings: Env }>();
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { loadConfig } from "../config/store";
-import { providerStub } from "../delivery/dispatch";
-import { ingressTotals } from "../delivery/ingress-counter";
+import { providerStub } from "../delivery/provider-stub";
+import { clusterCounts } from "./clusters";
 import type { LatencyHistogram } from "../delivery/metrics-store";
 import type { ProviderRuntimeStatus } from "../delivery/provider-object";
 import { requireAdmin } from "../lib/admin-auth";
@@ -21,14 +21,15 @@ interface ProviderMetrics {
 
 /**
  * `GET /metrics` (admin auth): Prometheus text format. Workers share no memory, so every number
- * is read from the Durable Objects that own it (dedup shards for the ingress, one object per
- * provider for deliveries) and summed here.
+ * is read from the Durable Objects that own it (one object per cluster for the ingress, one per
+ * provider for deliveries) and summed here. Requests refused before any storage (401, 413, a 400
+ * before authentication) are this isolate's own counts (src/ingress/rejections.ts).
  */
 metrics.get("/", async (c) => {
   const now = Date.now();
   const config = await loadConfig(c.env);
   const [ingress, settled] = await Promise.all([
-    ingressTotals(c.env),
+    clusterCounts(c.env),
     Promise.allSettled([...config.providers.values()].map(async (p): Promise<ProviderMetrics> => {
       const ref = { namespace: p.metadata.namespace, name: p.metadata.name };
       const { status, latency } = await providerStub(c.env, ref).metrics(ref);
@@ -48,7 +49,7 @@ metrics.get("/", async (c) => {
   const families: Family[] = [
     {
       name: "flux_relay_events_received_total",
-      help: "Hook requests by sending cluster (empty before authentication) and result.",
+      help: "Hook requests by sending cluster (empty before authentication) and result; refused requests (unauthorized, too_large, unavailable, invalid before authentication) as counted by the isolate that answered the scrape.",
       type: "counter",
       samples: ingress.map((r) => ({ labels: { cluster: r.cluster, result: r.result }, value: r.count })),
     },

@@ -1,6 +1,6 @@
 import type { ConfigSnapshot } from "../config/store";
 import { alertConditions } from "../delivery/alert-status";
-import { providerStub } from "../delivery/dispatch";
+import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRuntimeStatus } from "../delivery/provider-object";
 import type { AlertManifest, ProviderManifest } from "../flux/manifests";
 

@@ -15,16 +15,16 @@ export const REVISION = `main@sha1:${SHA}`;
 let caseStartedAt = 0;
 
 /**
- * Section 10's "fresh rate limiter for every case": no config, and every dedup shard forgets its
- * keys. Provider objects keep their history across cases, because deleting Durable Objects
+ * Section 10's "fresh rate limiter for every case": no config, and every cluster's dedup window
+ * forgets its keys. Provider objects keep their history across cases, because deleting Durable Objects
  * (cloudflare:test `reset`) while the previous case's outbox alarm is finishing left the next
  * case's alarm unfired now and then; so dispatch failures are read from this case on (alertStatus).
  */
 export async function freshRelay(): Promise<void> {
   caseStartedAt = Date.now();
   await clearConfig();
-  const shards = await listDurableObjectIds(env.DEDUP);
-  await Promise.all(shards.map((id) => runInDurableObject(env.DEDUP.get(id), (_, state) => void state.storage.sql.exec("DELETE FROM seen"))));
+  const clusters = await listDurableObjectIds(env.CLUSTER);
+  await Promise.all(clusters.map((id) => runInDurableObject(env.CLUSTER.get(id), (_, state) => void state.storage.sql.exec("DELETE FROM seen"))));
 }
 
 /** Provider P (generic, addressed at `target`, or without an address) with spec overrides. */

@@ -15,7 +15,7 @@ describe("matchAlert: spec section 10 routing cases", () => {
     ["5 only the literal * is a wildcard", { eventSources: [{ ...KS, name: "ap*" }] }, {}, false],
     ["7 omitted source namespace defaults to the Alert's", {}, { involvedObject: { namespace: "apps" } }, false],
     ["8 explicit cross-namespace source", { eventSources: [{ ...KS, name: "*", namespace: "apps" }] }, { involvedObject: { namespace: "apps" } }, true],
-    ["10 namespace has no wildcard", { eventSources: [{ ...KS, name: "*", namespace: "*" }] }, {}, false],
+    ["10 (relay extension) namespace '*' matches every namespace", { eventSources: [{ ...KS, name: "*", namespace: "*" }] }, { involvedObject: { namespace: "apps" } }, true],
     ["11 source apiVersion ignored", { eventSources: [{ ...KS, name: "*", apiVersion: "kustomize.toolkit.fluxcd.io/v1beta2" }] }, {}, true],
     ["12 error alert, info event", { eventSeverity: "error" }, {}, false],
     ["13 error alert, error event", { eventSeverity: "error" }, { severity: "error" }, true],
@@ -219,14 +219,13 @@ describe("alertConfigProblems", () => {
     ]);
   });
 
-  it("reports the literal-wildcard mistakes (namespace '*', globs in names)", () => {
+  it("reports the literal-wildcard mistakes (globs in names), not namespace '*' (a relay wildcard)", () => {
     const ps = alertConfigProblems(alertA({ eventSources: [{ ...KS, name: "*", namespace: "*" }, { ...KS, name: "app-*" }, { ...KS, name: "a?" }] }));
     expect(ps.map((p) => [p.reason, p.field])).toEqual([
-      ["InvalidConfig", "spec.eventSources[0].namespace"],
       ["InvalidConfig", "spec.eventSources[1].name"],
       ["InvalidConfig", "spec.eventSources[2].name"],
     ]);
-    expect(ps[0].message).toBe("event source Kustomization/*/* never matches: namespace '*' is not a wildcard, it is compared literally");
+    expect(ps[0].message).toBe("event source Kustomization/flux-system/app-* never matches: only a name of exactly '*' is a wildcard, other names are compared literally");
   });
 
   it("is independent of suspend", () => {

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES } from "../../src/routes/hook";
+import { MAX_BODY_BYTES } from "../../src/ingress/hook";
 import { captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, json } from "../support/workers";
 
 let uniq = 0;
@@ -76,7 +76,7 @@ describe("ingress body handling", () => {
     expect((await json(ts)).error).toMatch(/timestamp/);
   });
 
-  it("accepts exactly 3 MiB and answers 413 one byte beyond", async () => {
+  it("accepts exactly 1 MiB (an intake log row must fit SQLite's 2 MB) and answers 413 one byte beyond", async () => {
     const base = JSON.stringify(fresh({ message: "" }));
     const pad = (n: number) => base.replace('"message":""', `"message":"${"x".repeat(n - base.length)}"`);
     const exact = pad(MAX_BODY_BYTES);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { providerStub } from "../../src/delivery/dispatch";
+import { providerStub } from "../../src/delivery/provider-stub";
 import type { FluxEvent } from "../../src/flux/event";
 import type { CapturedRequest } from "../support/capture-server";
 import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
@@ -48,8 +48,15 @@ describe("per-provider pace (flux-relay.fluxcd.io/min-interval)", () => {
     // One enqueue stores the whole burst at once, so every gap is the pacer's decision, not the
     // time the test (or a loaded machine) needs to post 50 hooks.
     const ref = { namespace: "flux-system", name: "paced" };
-    const queued = await providerStub(env, ref).enqueue(ref, sent.map((message) => ({ payload: { event: deliveredEvent(message), cluster: "test" } })));
-    expect(queued).toEqual({ queued: 50, dropped: 0 });
+    const cluster = `pacing-${crypto.randomUUID().slice(0, 8)}`;
+    const queued = await providerStub(env, ref).enqueue(ref, sent.map((message, i) => ({
+      id: `${cluster}/${i + 1}/flux-system/paced`,
+      cluster,
+      alert: { namespace: "flux-system", name: "paced" },
+      event: deliveredEvent(message),
+      receivedAt: Date.now(),
+    })));
+    expect(queued).toEqual({ queued: 50, dropped: 0, refused: 0 });
     await box.waitFor(sent.length, 15_000);
     // Long enough for a duplicate or a stray 51st request to show up.
     await new Promise((r) => setTimeout(r, 300));

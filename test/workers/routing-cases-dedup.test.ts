@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { dispatchEvent } from "../../src/delivery/dispatch";
+import { ingest } from "../../src/ingress/ingest";
 import { parseFluxEvent } from "../../src/flux/event";
 import { fixtureEvent, SHA } from "../support/workers";
 import { boxTarget, DUPLICATE, freshRelay, NONE, post, putA, putP, REVISION, sentBeforeProbe } from "../support/routing-cases";
@@ -75,7 +75,7 @@ describe("dedup", () => {
     const at = (m: number, s = 0) => t0 + m * 60_000 + s * 1000;
     const outcomes = [];
     for (const now of [at(0), at(4, 59), at(5, 1), at(9), at(10, 30)]) {
-      const result = await dispatchEvent(env, event, "test", now);
+      const { result } = await ingest(env, "test", event, now);
       outcomes.push({ duplicate: result.duplicate, accepted: result.accepted });
     }
     expect(outcomes).toEqual([

@@ -105,14 +105,16 @@ describe("event sources", () => {
     expect((await alertStatus()).dispatchFailures).toEqual([]);
   });
 
-  it("case 10: namespace '*' is no wildcard: not delivered (the relay's Alert status says why)", async () => {
+  it("case 10 (documented relay difference): namespace '*' matches every namespace, so events of any namespace are delivered and the Alert is Ready", async () => {
     const p = boxTarget();
     await putP(p);
     await putA({ eventSources: [{ kind: "Kustomization", name: "*", namespace: "*" }] });
-    expect(await post(fixtureEvent())).toEqual(ZERO);
-    await notDelivered(p);
+    expect(await post(fixtureEvent())).toEqual(ONE);
+    expect(await post(inNamespace("apps"))).toEqual(ONE);
+    const sent = await sentBeforeProbe(p);
+    expect(sent.map((r) => JSON.parse(r.body).involvedObject.namespace)).toEqual(["flux-system", "apps"]);
     const { conditions } = await alertStatus();
-    expect(conditions.find((c) => c.type === "Stalled")).toMatchObject({ status: "True", reason: "InvalidConfig", message: expect.stringContaining("namespace '*' is not a wildcard") });
+    expect(conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "True" });
   });
 
   it("case 11: the source apiVersion is ignored: v1beta2 source, v1 event, delivered", async () => {

@@ -1,0 +1,324 @@
+import { DurableObject } from "cloudflare:workers";
+import type { ForwardedDelivery } from "../delivery/outbox-item";
+import { providerStub } from "../delivery/provider-stub";
+import { fixedWindowDecision } from "../flux/dedup";
+import type { FluxEvent } from "../flux/event";
+import { log } from "../lib/log";
+import { createNoiseTables, decideNoise, type SilenceHit } from "../rules/noise";
+import { registerCluster } from "./clusters-registry";
+import type { RoutedDelivery } from "./route";
+
+/** What the Worker hands the sending cluster's object for one authenticated, parsed, routed event. */
+export interface IntakeRequest {
+  cluster: string;
+  /** Flux's dedup key of the event (hex SHA-256). */
+  dedupKey: string;
+  windowMs: number;
+  /** The cleaned, token-free event; each delivery carries its own combined metadata. */
+  event: FluxEvent;
+  deliveries: RoutedDelivery[];
+  /** The active silence that mutes this event (src/rules/silences.ts), handed to noise control. */
+  silence?: SilenceHit;
+  now: number;
+  /**
+   * Requests for this cluster that passed authentication but were refused as invalid (400) since
+   * the isolate's previous intake call: counted here, so a bad request itself writes nothing.
+   */
+  invalid?: number;
+}
+
+export interface IntakeResult {
+  duplicate: boolean;
+  /** Deliveries appended to the intake log (0 for a duplicate or when no Alert matched). */
+  accepted: number;
+}
+
+/** The counters of one cluster (`invalid` = refused after authentication). */
+export interface IntakeCounts {
+  accepted: number;
+  duplicate: number;
+  unmatched: number;
+  invalid: number;
+}
+
+export type IntakeOutcome = keyof IntakeCounts;
+export const INTAKE_OUTCOMES: readonly IntakeOutcome[] = ["accepted", "duplicate", "unmatched", "invalid"];
+
+/** What `GET /api/v1/clusters/:cluster` shows. */
+export interface ClusterView {
+  name: string;
+  lastEventAt: number | null;
+  counts: IntakeCounts;
+  /** Deliveries stored but not yet forwarded to their providers' outboxes. */
+  backlog: number;
+  lastError: { at: number; message: string } | null;
+  /** Per hour (epoch ms of the hour's start), the last 7 days, oldest first. */
+  hourly: ({ hour: number } & IntakeCounts)[];
+}
+
+const HOUR_MS = 3_600_000;
+const HOURLY_KEPT_MS = 7 * 24 * HOUR_MS;
+
+/**
+ * Forwarding bounds. An alarm invocation may make a limited number of subrequests (50 on the
+ * Workers Free plan, more on paid plans: https://developers.cloudflare.com/workers/platform/limits/#subrequests),
+ * and each RPC to a ProviderObject counts as one. One run makes at most FORWARD_RPCS_PER_RUN
+ * calls, one per provider, plus the one-time KV registration of the cluster: under the Free
+ * plan's limit with room to spare; the rest waits for the next run, armed at once.
+ */
+export const FORWARD_RPCS_PER_RUN = 32;
+/** Deliveries per provider per RPC (whole intake rows: a row's deliveries are never split). */
+export const FORWARD_BATCH_ITEMS = 100;
+/** Serialized size per RPC, far under the 32 MiB a Durable Object RPC message may carry. */
+export const FORWARD_BATCH_BYTES = 4 * 1024 * 1024;
+/** Retry delay after a failed forward, doubling to the maximum. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+type Row = Record<string, SqlStorageValue>;
+
+/**
+ * One Durable Object per sending cluster (`idFromName("<cluster>")`), SQLite: the cluster's dedup
+ * window, its intake log and its counters. The ingress makes exactly one call here per
+ * authenticated event (`intake`), which commits dedup, counters and the routed deliveries in one
+ * transaction; the alarm then forwards pending deliveries in intake order to the providers'
+ * outboxes, one batch per provider per RPC, and deletes what was forwarded. A crash between the
+ * forward and the delete re-forwards the same ids, which the provider stores once.
+ */
+export class ClusterObject extends DurableObject<Env> {
+  /** An alarm is set and has not started yet (in memory: after a restart the first intake re-arms). */
+  private armed = false;
+  private failures = 0;
+  private intakes = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS seen (
+        key TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, admitted_window INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS seen_expiry ON seen(expires_at);
+      CREATE TABLE IF NOT EXISTS intake (seq INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, event TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS pending (
+        seq INTEGER NOT NULL, alert TEXT NOT NULL, provider TEXT NOT NULL, metadata TEXT NOT NULL,
+        decision TEXT, thread_key TEXT, PRIMARY KEY (seq, alert));
+      CREATE INDEX IF NOT EXISTS pending_provider ON pending(provider, seq);
+      CREATE TABLE IF NOT EXISTS hourly (
+        hour INTEGER PRIMARY KEY, accepted INTEGER NOT NULL DEFAULT 0, duplicate INTEGER NOT NULL DEFAULT 0,
+        unmatched INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS totals (outcome TEXT PRIMARY KEY, n INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+    createNoiseTables(this.ctx.storage.sql);
+  }
+
+  /** Bound SQL: every value goes through a parameter, never into the query text. */
+  private sql<T = Row>(strings: TemplateStringsArray, ...values: SqlStorageValue[]): T[] {
+    const query = strings.reduce((acc, s, i) => acc + s + (i < values.length ? "?" : ""), "");
+    return this.ctx.storage.sql.exec(query, ...values).toArray() as T[];
+  }
+
+  private getState(key: string): string | undefined {
+    return this.sql<{ value: string }>`SELECT value FROM state WHERE key = ${key}`[0]?.value;
+  }
+
+  private setState(key: string, value: string): void {
+    this.sql`INSERT INTO state (key, value) VALUES (${key}, ${value}) ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
+  }
+
+  private count(outcome: IntakeOutcome, now: number, by = 1): void {
+    if (by <= 0) return;
+    const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+    // The column name comes from the closed IntakeOutcome set, never from input.
+    this.ctx.storage.sql.exec(
+      `INSERT INTO hourly (hour, ${outcome}) VALUES (?, ?) ON CONFLICT(hour) DO UPDATE SET ${outcome} = ${outcome} + excluded.${outcome}`,
+      hour, by);
+    this.sql`INSERT INTO totals (outcome, n) VALUES (${outcome}, ${by}) ON CONFLICT(outcome) DO UPDATE SET n = n + excluded.n`;
+  }
+
+  /**
+   * The one durable step of the ingress: in one transaction, Flux's fixed dedup window for this
+   * cluster (consumed even when nothing matched, as in Flux), the counters, and the event with its
+   * deliveries appended to the intake log. Throws when storage fails: then nothing was stored and
+   * the Worker answers 503.
+   */
+  async intake(req: IntakeRequest): Promise<IntakeResult> {
+    const result = this.ctx.storage.transactionSync(() => {
+      const { now } = req;
+      if (this.getState("name") === undefined) this.setState("name", req.cluster);
+      this.count("invalid", now, req.invalid ?? 0);
+      this.setState("last_event_at", String(now));
+      const row = this.sql<{ first_seen: number; admitted_window: number }>`SELECT first_seen, admitted_window FROM seen WHERE key = ${req.dedupKey}`[0];
+      const decision = fixedWindowDecision(row?.first_seen, row?.admitted_window, now, req.windowMs);
+      if (!decision.admitted) {
+        this.count("duplicate", now);
+        return { duplicate: true, accepted: 0 };
+      }
+      this.sql`INSERT INTO seen (key, first_seen, admitted_window, expires_at) VALUES (${req.dedupKey}, ${decision.firstSeenMs}, ${decision.lastAdmittedWindow}, ${decision.expiresAtMs})
+        ON CONFLICT(key) DO UPDATE SET first_seen = excluded.first_seen, admitted_window = excluded.admitted_window, expires_at = excluded.expires_at`;
+      if (++this.intakes % 100 === 1) this.sweep(now);
+      if (req.deliveries.length === 0) {
+        this.count("unmatched", now);
+        return { duplicate: false, accepted: 0 };
+      }
+      const seq = this.sql<{ seq: number }>`INSERT INTO intake (received_at, event) VALUES (${now}, ${JSON.stringify(req.event)}) RETURNING seq`[0].seq;
+      for (const d of req.deliveries) {
+        // Noise control decides here, in intake order and in the same transaction as the dedup
+        // check, so a crash can never separate an event from its decision (src/rules/noise.ts).
+        const noise = decideNoise({
+          sql: this.ctx.storage.sql,
+          cluster: req.cluster,
+          alert: d.alert,
+          annotations: d.annotations,
+          event: req.event,
+          metadata: d.metadata,
+          now,
+          silence: req.silence,
+        });
+        this.sql`INSERT INTO pending (seq, alert, provider, metadata, decision, thread_key)
+          VALUES (${seq}, ${`${d.alert.namespace}/${d.alert.name}`}, ${`${d.provider.namespace}/${d.provider.name}`}, ${JSON.stringify(noise.metadata)},
+            ${noise.decision ? JSON.stringify(noise.decision) : null}, ${noise.threadKey ?? null})`;
+      }
+      this.count("accepted", now);
+      return { duplicate: false, accepted: req.deliveries.length };
+    });
+    if ((result.accepted > 0 || this.getState("registered") === undefined) && !this.armed) {
+      await this.ctx.storage.setAlarm(Date.now());
+      this.armed = true;
+    }
+    return result;
+  }
+
+  /** Forgets expired dedup keys and hourly buckets older than 7 days. */
+  private sweep(now: number): void {
+    this.sql`DELETE FROM seen WHERE expires_at < ${now}`;
+    this.sql`DELETE FROM hourly WHERE hour < ${now - HOURLY_KEPT_MS}`;
+  }
+
+  /**
+   * Forwards pending deliveries: per provider (oldest first, at most FORWARD_RPCS_PER_RUN), one
+   * batch of its oldest rows in intake order; providers run in parallel, each provider's batches
+   * in sequence across runs, so a destination sees one cluster's events in their order. Rows are
+   * deleted only after the provider stored them.
+   */
+  override async alarm(): Promise<void> {
+    this.armed = false;
+    const name = this.getState("name");
+    if (!name) return;
+    await this.register(name);
+    const providers = this.sql<{ provider: string }>`
+      SELECT provider, MIN(seq) AS first FROM pending GROUP BY provider ORDER BY first LIMIT ${FORWARD_RPCS_PER_RUN}`;
+    const results = await Promise.allSettled(providers.map((p) => this.forward(name, p.provider)));
+    const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ provider: providers[i].provider, error: String(r.reason) }] : []));
+    if (failed.length > 0) {
+      this.failures++;
+      const message = `forwarding to ${failed.map((f) => f.provider).join(", ")} failed: ${failed[0].error}`.slice(0, 1024);
+      this.setState("last_error", JSON.stringify({ at: Date.now(), message }));
+      log("warn", "cluster forwarding failed", { cluster: name, providers: failed.map((f) => f.provider), error: failed[0].error.slice(0, 1024) });
+    } else {
+      this.failures = 0;
+    }
+    if (this.sql`SELECT 1 FROM pending LIMIT 1`.length > 0) {
+      const delay = failed.length > 0 ? Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failures - 1)) : 0;
+      await this.ctx.storage.setAlarm(Date.now() + delay);
+      this.armed = true;
+    }
+  }
+
+  /** Writes the one KV key that lists this cluster (`clusters/<name>`), once, after an answer. */
+  private async register(name: string): Promise<void> {
+    if (this.getState("registered") !== undefined) return;
+    try {
+      await registerCluster(this.env, name, Date.now());
+      this.setState("registered", String(Date.now()));
+    } catch (err) {
+      log("warn", "cluster registration in KV failed; retried on the next forwarding run", { cluster: name, error: String(err) });
+    }
+  }
+
+  /** One RPC: the provider's oldest pending rows (whole intake rows), stored by its `enqueue`. */
+  private async forward(cluster: string, provider: string): Promise<void> {
+    const rows = this.sql<{ seq: number; alert: string; metadata: string; decision: string | null; thread_key: string | null; received_at: number; event: string }>`
+      SELECT p.seq, p.alert, p.metadata, p.decision, p.thread_key, i.received_at, i.event
+      FROM pending p JOIN intake i ON i.seq = p.seq
+      WHERE p.provider = ${provider} AND p.seq <= (
+        SELECT MAX(seq) FROM (SELECT DISTINCT seq FROM pending WHERE provider = ${provider} ORDER BY seq LIMIT ${FORWARD_BATCH_ITEMS}))
+      ORDER BY p.seq, p.alert`;
+    const batch = wholeRows(rows);
+    const events = new Map<number, FluxEvent>();
+    const items: ForwardedDelivery[] = batch.map((r) => {
+      let event = events.get(r.seq);
+      if (!event) {
+        event = JSON.parse(r.event) as FluxEvent;
+        events.set(r.seq, event);
+      }
+      const [namespace, name] = r.alert.split("/");
+      return {
+        id: `${cluster}/${r.seq}/${r.alert}`,
+        cluster,
+        alert: { namespace, name },
+        event: { ...event, metadata: JSON.parse(r.metadata) as Record<string, string> },
+        receivedAt: r.received_at,
+        ...(r.decision ? { decision: JSON.parse(r.decision) as ForwardedDelivery["decision"] } : {}),
+        ...(r.thread_key ? { threadKey: r.thread_key } : {}),
+      };
+    });
+    const [namespace, name] = provider.split("/");
+    const ref = { namespace, name };
+    await providerStub(this.env, ref).enqueue(ref, items);
+    this.ctx.storage.transactionSync(() => {
+      for (const r of batch) this.sql`DELETE FROM pending WHERE seq = ${r.seq} AND alert = ${r.alert}`;
+      for (const seq of events.keys()) {
+        if (this.sql`SELECT 1 FROM pending WHERE seq = ${seq} LIMIT 1`.length === 0) this.sql`DELETE FROM intake WHERE seq = ${seq}`;
+      }
+    });
+  }
+
+  /** The cluster as `GET /api/v1/clusters/:cluster` shows it. */
+  view(name: string, now = Date.now()): ClusterView {
+    const hourly = this.sql<{ hour: number } & IntakeCounts>`
+      SELECT hour, accepted, duplicate, unmatched, invalid FROM hourly WHERE hour >= ${now - HOURLY_KEPT_MS} ORDER BY hour`;
+    const lastEventAt = this.getState("last_event_at");
+    const lastError = this.getState("last_error");
+    return {
+      name,
+      lastEventAt: lastEventAt ? Number(lastEventAt) : null,
+      counts: this.counts(),
+      backlog: this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM pending`[0].n,
+      lastError: lastError ? (JSON.parse(lastError) as { at: number; message: string }) : null,
+      hourly: hourly.map((h) => ({ hour: h.hour, accepted: h.accepted, duplicate: h.duplicate, unmatched: h.unmatched, invalid: h.invalid })),
+    };
+  }
+
+  /** Lifetime counters (for /metrics). */
+  counts(): IntakeCounts {
+    const counts: IntakeCounts = { accepted: 0, duplicate: 0, unmatched: 0, invalid: 0 };
+    for (const row of this.sql<{ outcome: IntakeOutcome; n: number }>`SELECT outcome, n FROM totals`) counts[row.outcome] = row.n;
+    return counts;
+  }
+}
+
+/**
+ * The leading rows within FORWARD_BATCH_ITEMS and FORWARD_BATCH_BYTES, cut only between intake
+ * rows: a provider remembers the highest intake sequence it stored per cluster, which is exact
+ * only if all of one intake row's deliveries to it travel together. The first intake row always
+ * goes, whatever its size.
+ */
+function wholeRows<T extends { seq: number; event: string; metadata: string }>(rows: T[]): T[] {
+  const out: T[] = [];
+  let bytes = 0;
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    let groupBytes = 0;
+    for (; j < rows.length && rows[j].seq === rows[i].seq; j++) groupBytes += rows[j].event.length + rows[j].metadata.length;
+    if (out.length > 0 && (out.length + (j - i) > FORWARD_BATCH_ITEMS || bytes + groupBytes > FORWARD_BATCH_BYTES)) break;
+    out.push(...rows.slice(i, j));
+    bytes += groupBytes;
+    i = j;
+  }
+  return out;
+}
+
+/** The Durable Object of a cluster: `idFromName("<cluster>")`. */
+export function clusterStub(env: Env, cluster: string) {
+  return env.CLUSTER.get(env.CLUSTER.idFromName(cluster));
+}

@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { relayEnv } from "../env";
+import { parseFluxEvent } from "../flux/event";
+import { BadRequestError, PayloadTooLargeError, RelayError } from "../lib/errors";
+import { log } from "../lib/log";
+import { readCapped } from "../lib/read-capped";
+import { ingest } from "./ingest";
+import { verifyIngress } from "./keys";
+import { countRejection, type Rejection } from "./rejections";
+
+/**
+ * Largest accepted body: 1 MiB. Flux events are a few KiB, and the event is stored as one row of
+ * the cluster's SQLite intake log, whose rows are limited to 2 MB
+ * (https://developers.cloudflare.com/durable-objects/platform/limits/).
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const CLUSTER = /^[a-z0-9-]{1,63}$/;
+
+export const hook = new Hono<{ Bindings: Env }>();
+
+const REJECTION_BY_STATUS: Partial<Record<number, Rejection>> = { 400: "invalid", 401: "unauthorized", 413: "too_large", 503: "unavailable" };
+
+/**
+ * `POST /hook/:cluster`: size cap, signature, Go-style decode, routing over the cached
+ * configuration (pure CPU), then exactly one Durable Object call, the sending cluster's intake,
+ * which commits dedup and the routed deliveries together; 202 only after that commit. A request
+ * refused before it (400, 401, 413) touches no storage at all: it is counted in memory and logged.
+ */
+hook.post("/:cluster", async (c) => {
+  const started = Date.now();
+  const cluster = c.req.param("cluster");
+  let authenticated = false;
+  try {
+    if (!CLUSTER.test(cluster)) throw new BadRequestError("cluster: the path segment must match [a-z0-9-]{1,63}");
+    if (Number(c.req.header("content-length") ?? "NaN") > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    const body = await readCapped(c.req.raw.body, MAX_BODY_BYTES, { overflow: "throw", onOverflow: () => new PayloadTooLargeError(MAX_BODY_BYTES) });
+    await verifyIngress(relayEnv(c.env).ingressKeys, cluster, c.req.raw.headers, body);
+    authenticated = true;
+    // Go keeps invalid UTF-8 as U+FFFD rather than refusing the event.
+    const { prepared, routing, result } = await ingest(c.env, cluster, parseFluxEvent(new TextDecoder().decode(body)), started);
+    const o = prepared.event.involvedObject;
+    log("info", "event received", {
+      cluster,
+      event: `${o.kind}/${o.namespace}/${o.name}`,
+      severity: prepared.event.severity,
+      reason: prepared.event.reason,
+      outcome: result.duplicate ? "duplicate" : result.accepted > 0 ? "accepted" : "no-delivery",
+      matchedAlerts: routing.matchedAlerts,
+      skipped: routing.skipped,
+      accepted: result.accepted,
+      durationMs: Date.now() - started,
+    });
+    return c.json({ accepted: result.accepted, duplicate: result.duplicate }, 202);
+  } catch (err) {
+    const rejection = err instanceof RelayError ? REJECTION_BY_STATUS[err.status] : undefined;
+    if (rejection) {
+      countRejection(authenticated ? cluster : "", rejection);
+      log("warn", "hook request refused", { cluster: authenticated ? cluster : "", status: (err as RelayError).status, error: (err as Error).message });
+    }
+    throw err;
+  }
+});
