@@ -15,7 +15,7 @@ describe("e2e: relay chain (A's generic-hmac provider posts to B's /hook)", () =
   // B accepts only A, as the cluster `edge-a`, with the key A signs with.
   const relayB = useRelay({ label: "e2e-chain-b", secrets: { INGRESS_KEYS: JSON.stringify({ "edge-a": CHAIN_KEY }) } });
 
-  it("delivers through both relays, signed, in order, with the origin cluster kept", async () => {
+  it("delivers through both relays, signed, in order, labelled with the cluster B's path names", async () => {
     const box = capture().box();
     await route(relayB(), "chain", { type: "generic", address: box.url });
     await route(relayA(), "chain", { type: "generic-hmac", address: `${relayB().url}/hook/edge-a` }, { secretRef: "chain-hmac" });
@@ -26,8 +26,9 @@ describe("e2e: relay chain (A's generic-hmac provider posts to B's /hook)", () =
     expect(stats.orderViolations).toEqual([]);
     const body = JSON.parse(requests[0].body);
     expect(body.involvedObject).toMatchObject({ kind: "Kustomization", name: "chain", namespace: NAMESPACE });
-    // B sees a forwarded event: A's metadata wins over B's own cluster label (`edge-a`).
-    expect(body.metadata).toEqual({ cluster: "prod-eu", revision: "main@sha1:0123456789abcdef0123456789abcdef01234567" });
+    // B's path is authoritative: A's `cluster: prod-eu` cannot speak for another cluster, so B
+    // labels the event `edge-a`, the cluster its key belongs to (README "Cluster identity").
+    expect(body.metadata).toEqual({ cluster: "edge-a", revision: "main@sha1:0123456789abcdef0123456789abcdef01234567" });
     const { items } = await relayA().admin<{ items: { outcome: string; status: number }[] }>(`/providers/${NAMESPACE}/chain/deliveries?limit=1000`);
     expect(new Set(items.map((d) => `${d.outcome} ${d.status}`))).toEqual(new Set(["delivered 202"]));
     await report("e2e relay chain A -> B -> receiver", stats);

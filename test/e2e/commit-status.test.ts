@@ -10,8 +10,11 @@ const REVISION_SHA = "0123456789abcdef0123456789abcdef01234567";
 const COMMIT_SHA = "89abcdef0123456789abcdef0123456789abcdef";
 const UID = "5b1e7c42-9d0a-4f6e-8c1b-2a3d4e5f6a7b";
 const OBJECT = "apps";
-/** Flux's commit status id: lower(<kind>/<name>/<first segment of the Provider uid>). */
-const CONTEXT = `kustomization/${OBJECT}/5b1e7c42`;
+/**
+ * Flux's commit status id, lower(<kind>/<name>/<first segment of the Provider uid>), plus the
+ * sending cluster (events below come from `prod-eu`), so clusters never overwrite each other.
+ */
+const CONTEXT = `kustomization/${OBJECT}/5b1e7c42/prod-eu`;
 
 interface Delivery {
   outcome: string;

@@ -228,24 +228,25 @@ describe("combineMetadata (spec 2.8)", () => {
     expect(r.event.involvedObject).not.toBe(e.involvedObject);
   });
 
-  describe("cluster from the hook path (lowest precedence, never a conflict)", () => {
+  describe("cluster from the hook path (authoritative over the sender, only the Alert's eventMetadata wins, never a conflict)", () => {
     it.each<[string, FluxEvent, Record<string, unknown>, string, Record<string, string[]>]>([
       ["added when nothing else sets it", eventE(), {}, "c1", {}],
-      ["an annotation wins", eventE({ metadata: { [`${EG}/cluster`]: "ann" } }), {}, "ann", {}],
+      ["a sender's annotation cannot replace it", eventE({ metadata: { [`${EG}/cluster`]: "ann" } }), {}, "c1", {}],
       ["eventMetadata wins", eventE(), { eventMetadata: { cluster: "em" } }, "em", {}],
-      ["controller metadata wins", eventE({ metadata: { [`${KS_GROUP}/cluster`]: "ctl" } }), {}, "ctl", {}],
-      ["a forwarded key wins", forwardedE({ cluster: "fwd" }), {}, "fwd", {}],
-      [
-        "annotation vs eventMetadata is still reported, without the path",
-        eventE({ metadata: { [`${EG}/cluster`]: "ann" } }),
-        { eventMetadata: { cluster: "em" } },
-        "em",
-        { cluster: [S.annotations, S.eventMetadata] },
-      ],
+      ["a sender's controller metadata cannot replace it", eventE({ metadata: { [`${KS_GROUP}/cluster`]: "ctl" } }), {}, "c1", {}],
+      ["a forwarded key cannot replace it", forwardedE({ cluster: "fwd" }), {}, "c1", {}],
+      ["eventMetadata still wins over a sender's annotation, and that is no conflict: the annotation is dropped", eventE({ metadata: { [`${EG}/cluster`]: "ann" } }), { eventMetadata: { cluster: "em" } }, "em", {}],
     ])("%s", (_name, event, spec, expected, conflicts) => {
       const r = combine(event, spec, "c1");
       expect(r.event.metadata.cluster).toBe(expected);
       expect(r.conflicts).toEqual(conflicts);
+    });
+
+    it("without a path cluster the sender's cluster keys combine as in Flux (annotation vs eventMetadata is a conflict)", () => {
+      const r = combine(eventE({ metadata: { [`${EG}/cluster`]: "ann" } }), { eventMetadata: { cluster: "em" } });
+      expect(r.event.metadata.cluster).toBe("em");
+      expect(r.conflicts).toEqual({ cluster: [S.annotations, S.eventMetadata] });
+      expect(combine(forwardedE({ cluster: "fwd" })).event.metadata.cluster).toBe("fwd");
     });
 
     it("is omitted when no cluster is given", () => {

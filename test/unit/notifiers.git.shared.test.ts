@@ -138,8 +138,9 @@ describe("commitStatusId", () => {
     expect(commitStatusId(ctxWith({ uid: "", cluster: "staging" }))).not.toBe(commitStatusId(ctxWith({ uid: "", cluster: "prod" })));
   });
 
-  it("the uid wins over the cluster", () => {
-    expect(commitStatusId(ctxWith({ cluster: "prod" }))).toBe("kustomization/apps/0c9c2e41");
+  it("with a uid and a cluster, appends the cluster: two clusters sharing a Provider never overwrite each other", () => {
+    expect(commitStatusId(ctxWith({ cluster: "prod" }))).toBe("kustomization/apps/0c9c2e41/prod");
+    expect(commitStatusId(ctxWith({ cluster: "staging" }))).not.toBe(commitStatusId(ctxWith({ cluster: "prod" })));
   });
 
   it("throws when there is neither a uid nor a cluster", () => {

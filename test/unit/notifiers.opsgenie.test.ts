@@ -28,6 +28,17 @@ describe("opsgenie format", () => {
     expect(otherProvider.alias).not.toBe(body.alias);
   });
 
+  it("adds the sending cluster after the UID, so two clusters never share an alert, with or without a UID", async () => {
+    const ctx = context(vectors[1]);
+    const { kind, namespace, name } = ctx.event.involvedObject;
+    const alias = async (c: NotifyContext) => JSON.parse((await request(c)).body).alias;
+    const hex = (key: string) => createHash("sha256").update(key).digest("hex");
+    expect(await alias({ ...ctx, cluster: "prod" })).toBe(hex(`${ctx.settings.uid}/prod/${kind}/${namespace}/${name}/${ctx.event.reason}`));
+    expect(await alias({ ...ctx, cluster: "prod" })).not.toBe(await alias({ ...ctx, cluster: "staging" }));
+    const noUid = { ...ctx, settings: { ...ctx.settings, uid: "" } };
+    expect(await alias({ ...noUid, cluster: "prod" })).not.toBe(await alias({ ...noUid, cluster: "staging" }));
+  });
+
   it("lets the event severity overwrite a metadata key named severity", async () => {
     const ctx = context(vectors[1]);
     ctx.event.metadata = { ...ctx.event.metadata, severity: "from-metadata" };

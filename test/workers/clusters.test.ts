@@ -1,0 +1,259 @@
+import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { providerStub } from "../../src/delivery/provider-stub";
+import { clusterStub } from "../../src/ingress/cluster-object";
+import { MAX_BODY_BYTES } from "../../src/ingress/hook";
+import { adminJson, alertStatus, boxTarget, freshRelay, sentBeforeProbe } from "../support/routing-cases";
+import { fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+
+// Clusters first (README "Multi-cluster"): dedup per cluster, the path's cluster is authoritative,
+// Alerts select clusters, and refused requests touch no storage.
+
+const ONE = { accepted: 1, duplicate: false };
+const post = async (cluster: string, body: unknown) => (await sendSigned(body, { cluster })).json();
+const metadataOf = (sent: { body: string }[]) => sent.map((r) => JSON.parse(r.body).metadata);
+
+beforeEach(freshRelay);
+afterEach(() => vi.restoreAllMocks());
+
+describe("dedup per cluster", () => {
+  it("delivers the same event from clusters a and b inside the window twice, once per cluster", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" } });
+    expect(await post("a", fixtureEvent())).toEqual(ONE);
+    expect(await post("b", fixtureEvent())).toEqual(ONE);
+    const sent = await settled(p, ["a", "b"]);
+    expect(metadataOf(sent).map((m) => m.cluster).sort()).toEqual(["a", "b"]);
+  });
+
+  it("delivers the same event twice from cluster a once", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" } });
+    expect(await post("a", fixtureEvent())).toEqual(ONE);
+    expect(await post("a", fixtureEvent())).toEqual({ accepted: 0, duplicate: true });
+    expect(metadataOf(await settled(p, ["a"]))).toEqual([{ cluster: "a", revision: expect.any(String) }]);
+  });
+});
+
+describe("cluster identity and selection", () => {
+  it("labels an event from staging that claims metadata.cluster: prod as staging, and keeps it from an Alert selecting prod-*", async () => {
+    const all = boxTarget();
+    const prod = boxTarget();
+    await putProvider("p", { type: "generic", address: all.address });
+    await putProvider("prod", { type: "generic", address: prod.address });
+    await putAlert("a", { providerRef: { name: "p" } });
+    await putAlertWith("prod-only", { providerRef: { name: "prod" } }, { "flux-relay.fluxcd.io/clusters": "prod-*" });
+    const claims = ["event.toolkit.fluxcd.io/cluster", "kustomize.toolkit.fluxcd.io/cluster"];
+    for (const key of claims) {
+      const event = fixtureEvent({ message: `claim via ${key}`, metadata: { "kustomize.toolkit.fluxcd.io/revision": "main@sha1:1", [key]: "prod" } });
+      expect(await post("staging", event)).toEqual(ONE);
+    }
+    // Forwarded shape (un-prefixed keys) claiming the cluster too.
+    expect(await post("staging", fixtureEvent({ message: "claim forwarded", metadata: { cluster: "prod", revision: "main@sha1:1" } }))).toEqual(ONE);
+    expect(await post("prod-eu", fixtureEvent({ message: "from prod-eu" }))).toEqual({ accepted: 2, duplicate: false });
+    const toAll = await settled(all, ["staging", "prod-eu"], ["p", "prod"]);
+    expect(toAll.map((r) => JSON.parse(r.body).metadata.cluster)).toEqual(["staging", "staging", "staging", "prod-eu"]);
+    const toProd = await prod.requests();
+    expect(toProd.map((r) => [JSON.parse(r.body).message, JSON.parse(r.body).metadata.cluster])).toEqual([["from prod-eu", "prod-eu"]]);
+  });
+
+  it("an Alert's own eventMetadata.cluster still wins over the path", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" }, eventMetadata: { cluster: "renamed" } });
+    expect(await post("staging", fixtureEvent())).toEqual(ONE);
+    expect(metadataOf(await settled(p, ["staging"])).map((m) => m.cluster)).toEqual(["renamed"]);
+  });
+
+  it.each([
+    ["prod-*", ["prod-eu", "prod-us"]],
+    ["*-eu", ["prod-eu", "dev-eu"]],
+    ["staging, dev-eu", ["staging", "dev-eu"]],
+    ["prod-?u", ["prod-eu"]],
+  ])("selector %j takes events of exactly %j", async (selector, expected) => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlertWith("a", { providerRef: { name: "p" } }, { "flux-relay.fluxcd.io/clusters": selector });
+    const clusters = ["prod-eu", "prod-us", "dev-eu", "staging", "prod"];
+    for (const cluster of clusters) await post(cluster, fixtureEvent({ message: `from ${cluster} via ${selector}` }));
+    const sent = await settled(p, clusters);
+    expect(metadataOf(sent).map((m) => m.cluster).sort()).toEqual([...expected].sort());
+    expect((await alertStatus()).conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "True" });
+  });
+
+  it.each(["", "Prod", "prod,,staging", "prod/eu", "a b"])("an invalid selector %j matches nothing and makes the Alert not Ready (InvalidClusterSelector)", async (selector) => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlertWith("a", { providerRef: { name: "p" } }, { "flux-relay.fluxcd.io/clusters": selector });
+    expect(await post("prod", fixtureEvent())).toEqual({ accepted: 0, duplicate: false });
+    const { conditions } = await alertStatus();
+    expect(conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "InvalidClusterSelector" });
+    expect(await settled(p, ["prod"])).toEqual([]);
+  });
+
+  it("eventSources namespace '*' matches every namespace, from every cluster", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" }, eventSources: [{ kind: "Kustomization", name: "*", namespace: "*" }] });
+    for (const [cluster, namespace] of [["a", "apps"], ["b", "kube-system"], ["a", "flux-system"]]) {
+      const event = fixtureEvent({ involvedObject: { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", name: "apps", namespace } });
+      expect(await post(cluster, event)).toEqual(ONE);
+    }
+    const sent = await settled(p, ["a", "b"]);
+    expect(sent.map((r) => `${JSON.parse(r.body).metadata.cluster}/${JSON.parse(r.body).involvedObject.namespace}`).sort()).toEqual(["a/apps", "a/flux-system", "b/kube-system"]);
+  });
+});
+
+describe("refused requests write nothing", () => {
+  it("401, 400 and 413 leave every Durable Object's storage and KV untouched", async () => {
+    await putProvider("p", { type: "generic", address: boxTarget().address });
+    await putAlert("a", { providerRef: { name: "p" } });
+    // An existing cluster object, whose storage must not change either.
+    expect(await post("known", fixtureEvent())).toEqual(ONE);
+    await settled(boxTarget(), ["known"]);
+    const before = await stableSnapshot();
+    const event = JSON.stringify(fixtureEvent({ message: "refused" }));
+    const refused = [
+      await sendSigned(event, { cluster: "known", key: "wrong-key" }),
+      await sendSigned(event, { cluster: "never-seen", key: "wrong-key" }),
+      await exports.default.fetch("http://relay/hook/never-seen", { method: "POST", body: event }),
+      await sendSigned("{not json", { cluster: "known" }),
+      await sendSigned("{not json", { cluster: "never-seen" }),
+      await sendSigned(fixtureEvent({ timestamp: "" }), { cluster: "never-seen" }),
+      await sendSigned(event, { cluster: "Not_A_Cluster" }),
+      await sendSigned("x".repeat(MAX_BODY_BYTES + 1), { cluster: "never-seen" }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 400, 400, 400, 400, 413]);
+    expect(await storageSnapshot()).toEqual(before);
+  });
+});
+
+describe("cluster views", () => {
+  it("GET /api/v1/clusters lists keyed and sending clusters with counts, backlog, last event and hourly buckets", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" }, eventSources: [{ kind: "Kustomization", name: "apps" }] });
+    const cluster = `view-${crypto.randomUUID().slice(0, 8)}`;
+    const started = Date.now();
+    expect(await post(cluster, fixtureEvent())).toEqual(ONE);
+    expect(await post(cluster, fixtureEvent())).toEqual({ accepted: 0, duplicate: true });
+    expect(await post(cluster, fixtureEvent({ involvedObject: { kind: "Kustomization", name: "other", namespace: "flux-system" } }))).toEqual({ accepted: 0, duplicate: false });
+    expect((await sendSigned("{not json", { cluster })).status).toBe(400);
+    await settled(p, [cluster]);
+    const view = await waitForValue(async () => {
+      const { items } = await adminJson("/clusters");
+      return items.find((c: { name: string; backlog: number }) => c.name === cluster && c.backlog === 0);
+    });
+    expect(view).toEqual({
+      name: cluster,
+      lastEventAt: expect.any(Number),
+      counts: { accepted: 1, duplicate: 1, unmatched: 1, invalid: 1 },
+      backlog: 0,
+      lastError: null,
+      hourly: [{ hour: Math.floor(view.lastEventAt / 3_600_000) * 3_600_000, accepted: 1, duplicate: 1, unmatched: 1, invalid: 0 }],
+    });
+    expect(view.lastEventAt).toBeGreaterThanOrEqual(started);
+    // `rotating` has its own INGRESS_KEYS entry: listed before it ever sends.
+    const { items } = await adminJson("/clusters");
+    expect(items.map((c: { name: string }) => c.name)).toContain("rotating");
+    expect(await adminJson(`/clusters/${cluster}`)).toMatchObject({ name: cluster, counts: { accepted: 1 } });
+    expect((await exports.default.fetch("http://relay/api/v1/clusters/unknown-cluster", { headers: { authorization: "Bearer test-admin-token" } })).status).toBe(404);
+  });
+
+  it("records the cluster on every delivery row", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" } });
+    expect(await post("prod-eu", fixtureEvent())).toEqual(ONE);
+    await settled(p, ["prod-eu"]);
+    const { items } = await adminJson("/providers/flux-system/p/deliveries");
+    expect(items.find((d: { summary: string }) => d.summary.startsWith("Kustomization/flux-system/apps"))).toMatchObject({ cluster: "prod-eu", outcome: "delivered" });
+  });
+});
+
+describe("forwarding is idempotent by intake sequence", () => {
+  it("a provider stores a re-forwarded batch once, even after the first copy was delivered", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    const ref = { namespace: "flux-system", name: "p" };
+    const cluster = `refwd-${crypto.randomUUID().slice(0, 8)}`;
+    const item = (seq: number, alert: string) => ({
+      id: `${cluster}/${seq}/flux-system/${alert}`,
+      cluster,
+      alert: { namespace: "flux-system", name: alert },
+      event: { ...(fixtureEvent({ message: `seq ${seq} ${alert}` }) as never), timestamp: null, reportingInstance: "", metadata: { cluster } },
+      receivedAt: Date.now(),
+    });
+    const batch = [item(1, "x"), item(1, "y"), item(2, "x")];
+    expect(await providerStub(env, ref).enqueue(ref, batch)).toEqual({ queued: 3, dropped: 0, refused: 0 });
+    await putAlert("a", { providerRef: { name: "p" } });
+    await sentBeforeProbe(p);
+    // The cluster crashed before deleting its forwarded rows: the same batch arrives again.
+    expect(await providerStub(env, ref).enqueue(ref, batch)).toEqual({ queued: 0, dropped: 0, refused: 0 });
+    expect(await providerStub(env, ref).enqueue(ref, [item(3, "x")])).toEqual({ queued: 1, dropped: 0, refused: 0 });
+    const sent = await sentBeforeProbe(p);
+    expect(sent.map((r) => JSON.parse(r.body).message)).toEqual(["seq 1 x", "seq 1 y", "seq 2 x", "seq 3 x"]);
+  });
+});
+
+async function putAlertWith(name: string, spec: Record<string, unknown>, annotations: Record<string, string>): Promise<void> {
+  await env.CONFIG.put(`alerts/flux-system/${name}`, JSON.stringify({
+    apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+    kind: "Alert",
+    metadata: { name, namespace: "flux-system", annotations },
+    spec: { eventSources: [{ kind: "Kustomization", name: "*" }], ...spec },
+  }));
+}
+
+/**
+ * Everything the given providers were sent once the given clusters forwarded their whole intake
+ * log and the providers' outboxes are empty. Providers keep one FIFO, but two clusters forward
+ * independently, so a probe event from one cluster proves nothing about another's.
+ */
+async function settled(target: ReturnType<typeof boxTarget>, clusters: string[], providers = ["p"]) {
+  await waitForValue(async () => {
+    const backlogs = await Promise.all(clusters.map(async (c) => (await clusterStub(env, c).view(c)).backlog));
+    const depths = await Promise.all(providers.map(async (name) => (await providerStub(env, { namespace: "flux-system", name }).status({ namespace: "flux-system", name })).queueDepth));
+    return [...backlogs, ...depths].every((n) => n === 0) ? true : undefined;
+  });
+  return target.requests();
+}
+
+async function waitForValue<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await probe();
+    if (got !== undefined) return got;
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A snapshot that two reads 200 ms apart agree on (no alarm of an earlier test still writing). */
+async function stableSnapshot(): Promise<unknown> {
+  let previous = await storageSnapshot();
+  for (let i = 0; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const next = await storageSnapshot();
+    if (JSON.stringify(next) === JSON.stringify(previous)) return next;
+    previous = next;
+  }
+  throw new Error("storage never settled");
+}
+
+/** Every Durable Object id of both namespaces, each object's SQLite content, and every KV key. */
+async function storageSnapshot(): Promise<unknown> {
+  const dump = async (ns: DurableObjectNamespace<any>) => {
+    const ids = await listDurableObjectIds(ns);
+    const objects = await Promise.all(ids.map((id) => runInDurableObject(ns.get(id), (_, state) => {
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+      return [id.toString(), Object.fromEntries(tables.map((t) => [t.name, state.storage.sql.exec(`SELECT * FROM "${t.name}"`).toArray()]))] as const;
+    })));
+    return Object.fromEntries(objects);
+  };
+  const kv = await env.CONFIG.list();
+  return { clusters: await dump(env.CLUSTER), providers: await dump(env.PROVIDER), kv: kv.keys.map((k) => k.name).sort() };
+}
