@@ -199,6 +199,16 @@ describe("npm run import (the CLI)", () => {
     expect(stdout).not.toContain("hooks.slack.com");
   }, 60_000);
 
+  it("accepts the README's multi-cluster recipe (examples/multi-cluster.yaml)", () => {
+    const { code, stdout } = runImport(["--dry-run", path.join(ROOT, "examples/multi-cluster.yaml")]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Plan: 4 KV writes and 2 secrets (dry run)");
+    for (const key of ["providers/flux-system/slack-prod", "alerts/flux-system/prod-failures", "providers/flux-system/github-status", "alerts/flux-system/commit-status-all-clusters"]) {
+      expect(stdout).toContain(`kv put  ${key}`);
+    }
+    expect(stdout).not.toContain("needs secret");
+  }, 60_000);
+
   it("refuses to guess a target or mix --local with --remote (usage error, exit 2)", () => {
     const file = tempFile("ok.yaml", VALID);
     expect(runImport([file]).code).toBe(2);

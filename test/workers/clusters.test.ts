@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { providerStub } from "../../src/delivery/provider-stub";
 import { clusterStub } from "../../src/ingress/cluster-object";
+import { parseFluxEvent } from "../../src/flux/event";
 import { MAX_BODY_BYTES } from "../../src/ingress/hook";
 import { adminJson, alertStatus, boxTarget, freshRelay, sentBeforeProbe } from "../support/routing-cases";
 import { fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
@@ -184,7 +185,7 @@ describe("forwarding is idempotent by intake sequence", () => {
       id: `${cluster}/${seq}/flux-system/${alert}`,
       cluster,
       alert: { namespace: "flux-system", name: alert },
-      event: { ...(fixtureEvent({ message: `seq ${seq} ${alert}` }) as never), timestamp: null, reportingInstance: "", metadata: { cluster } },
+      event: parseFluxEvent(JSON.stringify(fixtureEvent({ message: `seq ${seq} ${alert}`, metadata: { cluster } }))),
       receivedAt: Date.now(),
     });
     const batch = [item(1, "x"), item(1, "y"), item(2, "x")];
@@ -246,14 +247,18 @@ async function stableSnapshot(): Promise<unknown> {
 
 /** Every Durable Object id of both namespaces, each object's SQLite content, and every KV key. */
 async function storageSnapshot(): Promise<unknown> {
-  const dump = async (ns: DurableObjectNamespace<any>) => {
+  const dump = async (ns: DurableObjectNamespace) => {
     const ids = await listDurableObjectIds(ns);
-    const objects = await Promise.all(ids.map((id) => runInDurableObject(ns.get(id), (_, state) => {
-      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
-      return [id.toString(), Object.fromEntries(tables.map((t) => [t.name, state.storage.sql.exec(`SELECT * FROM "${t.name}"`).toArray()]))] as const;
-    })));
+    const objects: [string, string][] = [];
+    for (const id of ids) {
+      const tables = await runInDurableObject(ns.get(id), (_: unknown, state: DurableObjectState): string => {
+        const names = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+        return JSON.stringify(names.map((t) => [t.name, state.storage.sql.exec(`SELECT * FROM "${t.name}"`).toArray()]));
+      });
+      objects.push([id.toString(), tables]);
+    }
     return Object.fromEntries(objects);
   };
   const kv = await env.CONFIG.list();
-  return { clusters: await dump(env.CLUSTER), providers: await dump(env.PROVIDER), kv: kv.keys.map((k) => k.name).sort() };
+  return { clusters: await dump(env.CLUSTER as unknown as DurableObjectNamespace), providers: await dump(env.PROVIDER as unknown as DurableObjectNamespace), kv: kv.keys.map((k) => k.name).sort() };
 }
