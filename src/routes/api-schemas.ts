@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { Condition } from "../delivery/status";
 import type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus, TestOutcome } from "../delivery/provider-object";
+import type { ClusterView } from "../ingress/cluster-object";
 
 /**
  * zod schemas of what the admin API answers. They describe the Durable Object's TypeScript
@@ -98,6 +99,22 @@ export const replayResultSchema = z.object({ replayed: z.number().int() });
 export const discardResultSchema = z.object({ discarded: z.number().int() });
 export const deletedSchema = z.object({ deleted: z.string().describe("the KV key removed") });
 
+const intakeCountsSchema = z.object({
+  accepted: z.number().int().describe("events committed with at least one routed delivery"),
+  duplicate: z.number().int().describe("same event from this cluster inside the dedup window"),
+  unmatched: z.number().int().describe("stored as received, but no Alert took it"),
+  invalid: z.number().int().describe("refused after authentication (400)"),
+});
+
+export const clusterViewSchema = z.object({
+  name: z.string(),
+  lastEventAt: epochMs.nullable(),
+  counts: intakeCountsSchema,
+  backlog: z.number().int().describe("routed deliveries not yet forwarded to their providers' outboxes"),
+  lastError: z.object({ at: epochMs, message: z.string() }).nullable().describe("last forwarding failure"),
+  hourly: z.array(intakeCountsSchema.extend({ hour: epochMs.describe("start of the hour") })).describe("the last 7 days, oldest first"),
+});
+
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Expect<T extends true> = T;
 /** Compile-time only: each schema must describe exactly its interface. */
@@ -107,4 +124,5 @@ export type SchemasMatchInterfaces = [
   Expect<Same<z.infer<typeof deliveryRecordSchema>, DeliveryRecord>>,
   Expect<Same<z.infer<typeof deadLetterSchema>, DeadLetter>>,
   Expect<Same<z.infer<typeof testOutcomeSchema>, TestOutcome>>,
+  Expect<Same<z.infer<typeof clusterViewSchema>, ClusterView>>,
 ];

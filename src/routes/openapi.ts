@@ -2,6 +2,7 @@ import * as z from "zod";
 import { alertManifestSchema, providerManifestSchema } from "../flux/manifests";
 import {
   alertStatusSchema,
+  clusterViewSchema,
   deadLetterSchema,
   deletedSchema,
   deliveryRecordSchema,
@@ -37,6 +38,8 @@ function componentSchemas(): Record<string, JsonSchema> {
   out.add(z.object({ items: z.array(deliveryRecordSchema) }), { id: "DeliveryList" });
   out.add(z.object({ items: z.array(deadLetterSchema) }), { id: "DeadLetterList" });
   out.add(testOutcomeSchema, { id: "TestOutcome" });
+  out.add(clusterViewSchema, { id: "Cluster" });
+  out.add(z.object({ items: z.array(clusterViewSchema) }), { id: "ClusterList" });
   out.add(replayResultSchema, { id: "ReplayResult" });
   out.add(discardResultSchema, { id: "DiscardResult" });
   out.add(deletedSchema, { id: "Deleted" });
@@ -162,6 +165,11 @@ export function openApiDocument(): JsonSchema {
       ...providerActions(),
       ...objectPaths("alerts", "Alert"),
       ...silencePaths(),
+      "/api/v1/clusters": { get: { operationId: "listClusters", responses: { 200: ok("every known cluster: INGRESS_KEYS names and clusters that sent an event", ref("ClusterList")), ...errors } } },
+      "/api/v1/clusters/{cluster}": {
+        parameters: [{ name: "cluster", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9-]{1,63}$" } }],
+        get: { operationId: "getCluster", responses: { 200: ok("the cluster's intake counters, backlog and hourly buckets", ref("Cluster")), 400: error("not a cluster name"), ...errors, ...notFound } },
+      },
     },
     components: {
       securitySchemes: { adminToken: { type: "http", scheme: "bearer", description: "the ADMIN_TOKEN secret" } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acknowledged, deliveryStats, report, route, sendStream, useCapture, useRelay, waitForDelivery, waitUntil, type Ack } from "../support/e2e-kit";
+import { acknowledged, deliveryStats, NAMESPACE, report, route, sendStream, useCapture, useRelay, waitForDelivery, waitUntil, type Ack } from "../support/e2e-kit";
 
 describe("faults: wrangler dev killed mid-backlog", () => {
   const capture = useCapture();
@@ -50,5 +50,56 @@ describe("faults: wrangler dev killed mid-backlog", () => {
     expect(stats.delivered).toBe(streams.length * perStream);
     const duplicateAnswers = resent.filter((a) => a.duplicate).length;
     await report("faults 2x SIGKILL + restart, 5 providers", stats, `backlog at kills ${backlogAtKill1}/${backlogAtKill2}, ${cut} requests cut, ${duplicateAnswers} re-sends answered duplicate`);
+  });
+
+  it("loses nothing and duplicates nothing when killed between intake and forwarding (fan-out to 40 providers)", async () => {
+    const providers = Array.from({ length: 40 }, (_, i) => `fanout-${String(i).padStart(2, "0")}`);
+    const boxes = providers.map(() => capture().box());
+    // Every provider takes Kustomization `fanout`: each event is 40 rows of the cluster's intake
+    // log, forwarded at most 32 providers per alarm run, so a burst keeps a backlog there.
+    for (const [i, name] of providers.entries()) {
+      await relay().admin(`/providers/${NAMESPACE}/${name}`, {
+        method: "PUT",
+        body: { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider", metadata: { name, namespace: NAMESPACE }, spec: { type: "generic", address: boxes[i].url } },
+      });
+      await relay().admin(`/alerts/${NAMESPACE}/${name}`, {
+        method: "PUT",
+        body: { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name, namespace: NAMESPACE }, spec: { providerRef: { name }, eventSources: [{ kind: "Kustomization", name: "fanout" }] } },
+      });
+    }
+    const total = 60;
+    const all = Array.from({ length: total }, (_, i) => i);
+    const acks: Ack[] = [];
+    const sending = sendStream(relay(), "fan-cluster", "fanout", all, { window: 4, stopOnError: true, onAck: (a) => acks.push(a) });
+    const backlogAtKill = await waitUntil("acknowledged events still waiting in the intake log", async () => {
+      const view = await relay().admin<{ backlog: number }>("/clusters/fan-cluster").catch(() => undefined);
+      return view && view.backlog > 0 && acknowledged(acks).length >= 5 ? view.backlog : undefined;
+    }, 60_000, 20);
+    await relay().kill("SIGKILL");
+    await sending;
+    const acknowledgedAtKill = acknowledged(acks).length;
+    await relay().restart();
+
+    // Only the cluster object's alarm, persisted across the crash, can forward what was pending.
+    for (const box of boxes) {
+      const { stats } = await waitForDelivery([box], acks, 90_000);
+      expect(stats.missing).toEqual([]);
+    }
+    // The senders whose request was cut send again; then everything is delivered.
+    const resent = await sendStream(relay(), "fan-cluster", "fanout", all.filter((seq) => !acknowledged(acks).some((a) => a.seq === seq)), { onAck: (a) => acks.push(a) });
+    expect(resent.filter((a) => a.status !== 202)).toEqual([]);
+    let duplicates = 0;
+    for (const box of boxes) {
+      const { stats } = await waitForDelivery([box], acks, 90_000);
+      expect(stats.missing).toEqual([]);
+      expect(stats.orderViolations).toEqual([]);
+      expect(stats.delivered).toBe(total);
+      duplicates += stats.duplicates;
+    }
+    // At-least-once only where a provider was mid-attempt at the kill (one head per provider);
+    // the forward itself is idempotent, so a re-forward adds nothing.
+    expect(duplicates).toBeLessThanOrEqual(providers.length);
+    const stats = deliveryStats(acks, (await Promise.all(boxes.map((b) => b.requests()))).flat());
+    await report("faults SIGKILL between intake and forwarding, 40 providers", { ...stats, delivered: stats.delivered, duplicates }, `intake backlog at kill ${backlogAtKill} deliveries, ${acknowledgedAtKill} events acknowledged before the kill`);
   });
 });

@@ -47,6 +47,8 @@ const ROUTES: [string, string, string?][] = [
   ["POST", "/api/v1/silences", "{}"],
   ["GET", "/api/v1/silences/:id"],
   ["DELETE", "/api/v1/silences/:id"],
+  ["GET", "/api/v1/clusters"],
+  ["GET", "/api/v1/clusters/prod"],
   ["GET", "/metrics"],
 ];
 
@@ -57,7 +59,7 @@ describe("admin API authentication", () => {
   beforeEach(clearConfig);
 
   it("covers every route the API defines", () => {
-    const defined = api.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} /api/v1${r.path.replace(/:ns/, "flux-system").replace(/:name/, r.path.includes("alerts") ? "a" : "p")}`);
+    const defined = api.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} /api/v1${r.path.replace(/:ns/, "flux-system").replace(/:name/, r.path.includes("alerts") ? "a" : "p").replace(/:cluster/, "prod")}`);
     const listed = ROUTES.map(([m, p]) => `${m} ${p}`);
     expect(defined.filter((d) => !listed.includes(d))).toEqual([]);
   });
@@ -213,6 +215,8 @@ spec:
     const suspended = await json(await admin("/providers/flux-system/sus/suspend", { method: "POST" }));
     expect(suspended.status.suspended).toBe(true);
     expect((await sendSigned(fresh())).status).toBe(202);
+    // The 202 follows the cluster's intake; the provider gets the event right after it.
+    await waitUntil(async () => ((await json(await admin("/providers/flux-system/sus"))).status.counters.dropped === 1 ? true : undefined));
     const resumed = await json(await admin("/providers/flux-system/sus/resume", { method: "POST" }));
     expect(resumed.status).toMatchObject({ suspended: false, counters: { dropped: 1, received: 0 } });
     expect(await box.requests()).toEqual([]);
@@ -268,7 +272,7 @@ describe("OpenAPI document", () => {
     expect(doc.openapi).toBe("3.1.0");
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops as object).filter((m) => m !== "parameters").map((m) => `${m.toUpperCase()} ${path}`));
-    const defined = api.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} /api/v1${r.path.replace(":ns", "{namespace}").replace(":name", "{name}").replace(":id", "{id}")}`);
+    const defined = api.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} /api/v1${r.path.replace(":ns", "{namespace}").replace(":name", "{name}").replace(":id", "{id}").replace(":cluster", "{cluster}")}`);
     expect(documented.sort()).toEqual([...new Set(defined)].sort());
 
     const schemas = doc.components.schemas;
