@@ -5,7 +5,7 @@ import { providerStub } from "../../src/delivery/provider-stub";
 import { clusterStub } from "../../src/ingress/cluster-object";
 import { parseFluxEvent } from "../../src/flux/event";
 import { MAX_BODY_BYTES } from "../../src/ingress/hook";
-import { adminJson, alertStatus, boxTarget, freshRelay, sentBeforeProbe } from "../support/routing-cases";
+import { adminJson, alertStatus, boxTarget, freshRelay, sentBeforeProbe, waitFor } from "../support/routing-cases";
 import { fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
 
 // Clusters first (README "Multi-cluster"): dedup per cluster, the path's cluster is authoritative,
@@ -144,7 +144,7 @@ describe("cluster views", () => {
     expect(await post(cluster, fixtureEvent({ involvedObject: { kind: "Kustomization", name: "other", namespace: "flux-system" } }))).toEqual({ accepted: 0, duplicate: false });
     expect((await sendSigned("{not json", { cluster })).status).toBe(400);
     await settled(p, [cluster]);
-    const view = await waitForValue(async () => {
+    const view = await waitFor(async () => {
       const { items } = await adminJson("/clusters");
       return items.find((c: { name: string; backlog: number }) => c.name === cluster && c.backlog === 0);
     });
@@ -215,22 +215,12 @@ async function putAlertWith(name: string, spec: Record<string, unknown>, annotat
  * independently, so a probe event from one cluster proves nothing about another's.
  */
 async function settled(target: ReturnType<typeof boxTarget>, clusters: string[], providers = ["p"]) {
-  await waitForValue(async () => {
+  await waitFor(async () => {
     const backlogs = await Promise.all(clusters.map(async (c) => (await clusterStub(env, c).view(c)).backlog));
     const depths = await Promise.all(providers.map(async (name) => (await providerStub(env, { namespace: "flux-system", name }).status({ namespace: "flux-system", name })).queueDepth));
     return [...backlogs, ...depths].every((n) => n === 0) ? true : undefined;
   });
   return target.requests();
-}
-
-async function waitForValue<T>(probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** A snapshot that two reads 200 ms apart agree on (no alarm of an earlier test still writing). */
