@@ -1,7 +1,9 @@
 import { alertConfigProblems } from "../flux/match";
 import type { AlertManifest } from "../flux/manifests";
+import { canThread } from "../notifiers/slack";
+import type { ProviderSettings } from "../notifiers/types";
 import { clusterSelectorProblems } from "../rules/clusters";
-import { INVALID_NOISE_REASON, noisePolicy } from "../rules/noise";
+import { INVALID_NOISE_REASON, noisePolicy, SLACK_THREAD_ANNOTATION } from "../rules/noise";
 import type { ProviderRuntimeStatus } from "./provider-object";
 import type { Condition } from "./status";
 
@@ -9,7 +11,7 @@ import type { Condition } from "./status";
  * Conditions of an Alert (v1beta2-style, which v1beta3 dropped; users asked for them back in
  * notification-controller#1371): Stalled for configuration only an edit fixes (invalid regexes,
  * matchLabels sources the relay cannot evaluate, no sources, invalid noise-control annotations of
- * src/rules/noise.ts), Ready=False when the provider is
+ * src/rules/noise.ts, a Slack thread its provider cannot post), Ready=False when the provider is
  * missing or not Ready, otherwise Ready=True. Routing never depends on these (v1beta3 semantics).
  */
 export function alertConditions(input: {
@@ -17,11 +19,24 @@ export function alertConditions(input: {
   providerFound: boolean;
   providerStatus?: ProviderRuntimeStatus;
   dispatchFailures: { at: number; reason: string; message: string }[];
+  /** The provider's resolved type and address (Secret applied), when it is usable. */
+  providerSettings?: Pick<ProviderSettings, "type" | "address">;
 }): { conditions: Omit<Condition, "lastTransitionTime">[]; observedGeneration: number } {
   const { alert } = input;
-  const noiseProblems = noisePolicy(alert.metadata.annotations).problems.map((p) => ({ ...p, reason: INVALID_NOISE_REASON }));
-  const problems: { reason: string; message: string; field?: string }[] = [...alertConfigProblems(alert), ...clusterSelectorProblems(alert), ...noiseProblems];
   const providerName = `${alert.metadata.namespace}/${alert.spec.providerRef.name}`;
+  const noise = noisePolicy(alert.metadata.annotations);
+  const problems: { reason: string; message: string; field?: string }[] = [
+    ...alertConfigProblems(alert),
+    ...clusterSelectorProblems(alert),
+    ...noise.problems.map((p) => ({ ...p, reason: INVALID_NOISE_REASON })),
+  ];
+  if (noise.policy.slackThread && input.providerSettings && !canThread(input.providerSettings)) {
+    problems.push({
+      reason: "SlackThreadUnsupported",
+      field: `metadata.annotations.${SLACK_THREAD_ANNOTATION}`,
+      message: `provider ${providerName} cannot reply in a thread: only a slack provider posting with chat.postMessage (address https://slack.com/api/chat.postMessage, a bot token) can; an incoming webhook cannot`,
+    });
+  }
   const conditions: Omit<Condition, "lastTransitionTime">[] = [];
   const providerReady = input.providerStatus?.conditions.find((c) => c.type === "Ready");
   if (problems.length > 0) {

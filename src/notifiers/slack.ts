@@ -3,7 +3,7 @@ import { goJson } from "../lib/gojson";
 import { retryAfterMs } from "./classify";
 import { httpUrlProblem, problems } from "./kit/validate";
 import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
-import type { Classification, Notifier, ResponseSnapshot } from "./types";
+import type { Classification, Notifier, ProviderSettings, ResponseSnapshot, SlackThreadReply } from "./types";
 
 /** The Web API method Flux recognises by exact address to check the `ok` field of its answers. */
 export const SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage";
@@ -19,8 +19,11 @@ export interface SlackStyle {
   color: string;
 }
 
-/** Flux's SlackPayload as Go encodes it: fields in struct order, `text` omitted, one attachment. */
-export function slackBody(event: FluxEvent, style: SlackStyle): string {
+/**
+ * Flux's SlackPayload as Go encodes it: fields in struct order, `text` omitted, one attachment.
+ * A thread reply (relay extension) adds chat.postMessage's `thread_ts` and `reply_broadcast` last.
+ */
+export function slackBody(event: FluxEvent, style: SlackStyle, thread?: SlackThreadReply): string {
   return goJson({
     channel: style.channel,
     username: style.username,
@@ -36,7 +39,19 @@ export function slackBody(event: FluxEvent, style: SlackStyle): string {
         fields: metadataEntries(event).map(([title, value]) => ({ title, value, short: false })),
       },
     ],
+    ...(thread ? { thread_ts: thread.ts, ...(thread.broadcast ? { reply_broadcast: true } : {}) } : {}),
   });
+}
+
+/** Whether the provider posts with chat.postMessage, the only Slack API that can reply in a thread. */
+export function canThread(settings: Pick<ProviderSettings, "type" | "address">): boolean {
+  return settings.type === "slack" && settings.address === SLACK_POST_MESSAGE_URL;
+}
+
+/** The `ts` of the message chat.postMessage created, from its answer: the thread's id. */
+export function postedMessageTs(body: string): string | undefined {
+  const answer = jsonObject(body);
+  return answer?.ok === true && typeof answer.ts === "string" ? answer.ts : undefined;
 }
 
 /** `slack`: incoming webhook, or chat.postMessage with a bot token. */
@@ -50,7 +65,7 @@ export const slack: Notifier = {
       postMessage && !s.channel ? "Slack chat.postMessage needs a channel: set spec.channel to the channel id or name" : undefined,
     );
   },
-  format({ event, settings }) {
+  format({ event, settings, thread }) {
     const headers: Record<string, string> = { "Content-Type": "application/json" };
     if (settings.token) headers.Authorization = `Bearer ${settings.token}`;
     const author = objName(event);
@@ -59,7 +74,7 @@ export const slack: Notifier = {
       username: settings.username || event.reportingController,
       fallback: `${author}: ${event.message.split("\n")[0]}`,
       color: isError(event) ? "danger" : "good",
-    });
+    }, thread && canThread(settings) ? thread : undefined);
     return { method: "POST", url: settings.address, headers, body };
   },
   classify: classifySlack,

@@ -62,6 +62,14 @@ export interface NotifyContext {
   cluster?: string;
   /** Milliseconds since the epoch; injectable for deterministic vectors. */
   now: number;
+  /** The Slack thread this notice replies in (`flux-relay.fluxcd.io/slack-thread`, docs/noise-control.md). */
+  thread?: SlackThreadReply;
+}
+
+/** A reply in the thread of an earlier chat.postMessage (its `ts`), broadcast to the channel or not. */
+export interface SlackThreadReply {
+  ts: string;
+  broadcast: boolean;
 }
 
 /** A formatter's decision not to send anything for this event (e.g. `Progressing` for git types). */

@@ -3,6 +3,7 @@ import { alertConditions } from "../delivery/alert-status";
 import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRuntimeStatus } from "../delivery/provider-object";
 import type { AlertManifest, ProviderManifest } from "../flux/manifests";
+import { resolveProvider } from "../notifiers/factory";
 
 /** A Provider as Flux would show it (`kubectl get provider -o yaml`), with the Durable Object's status. */
 export type ProviderView = ProviderManifest & { status: ProviderRuntimeStatus };
@@ -22,5 +23,6 @@ export async function alertView(env: Env, alert: AlertManifest, config: ConfigSn
   const [providerStatus, dispatchFailures] = stub
     ? await Promise.all([stub.status(ref), stub.alertEvents(`${alert.metadata.namespace}/${alert.metadata.name}`)])
     : [undefined, []];
-  return { ...alert, status: { ...alertConditions({ alert, providerFound: !!provider, providerStatus, dispatchFailures }), dispatchFailures } };
+  const providerSettings = provider ? resolveProvider(provider, env).settings : undefined;
+  return { ...alert, status: { ...alertConditions({ alert, providerFound: !!provider, providerStatus, dispatchFailures, providerSettings }), dispatchFailures } };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FluxEvent } from "../../src/flux/event";
 import { goJson } from "../../src/lib/gojson";
-import { slack } from "../../src/notifiers/slack";
+import { canThread, postedMessageTs, slack } from "../../src/notifiers/slack";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
@@ -99,5 +99,39 @@ describe("slack secrets", () => {
   it("leaks neither the webhook address nor the bot token", async () => {
     await expectLeaksNoSecret(slack, context(), [webhook.provider.address, "T000/B000/XXXX"]);
     await expectLeaksNoSecret(slack, context({}, {}, postMessage), ["xoxb-123"]);
+  });
+});
+
+describe("slack thread replies (flux-relay.fluxcd.io/slack-thread)", () => {
+  const bot = { address: "https://slack.com/api/chat.postMessage", token: "xoxb-1", channel: "C1" };
+
+  it("a reply adds thread_ts after Flux's fields; a recovery also reply_broadcast", async () => {
+    const reply = JSON.parse((await request({ ...context({}, bot), thread: { ts: "1700000000.000100", broadcast: false } })).body);
+    expect(Object.keys(reply).slice(-1)).toEqual(["thread_ts"]);
+    expect(reply.thread_ts).toBe("1700000000.000100");
+    expect(reply.reply_broadcast).toBeUndefined();
+    const recovery = JSON.parse((await request({ ...context({}, bot), thread: { ts: "1700000000.000100", broadcast: true } })).body);
+    expect(Object.keys(recovery).slice(-2)).toEqual(["thread_ts", "reply_broadcast"]);
+    expect(recovery.reply_broadcast).toBe(true);
+  });
+
+  it("an incoming webhook cannot thread: the body stays Flux's", async () => {
+    const plain = await request(context({}, {}));
+    const withThread = await request({ ...context({}, {}), thread: { ts: "1.2", broadcast: true } });
+    expect(withThread.body).toBe(plain.body);
+  });
+});
+
+describe("slack thread helpers", () => {
+  it("only chat.postMessage threads", () => {
+    expect(canThread({ type: "slack", address: "https://slack.com/api/chat.postMessage" })).toBe(true);
+    expect(canThread({ type: "slack", address: "https://hooks.slack.com/services/T/B/X" })).toBe(false);
+    expect(canThread({ type: "rocket", address: "https://slack.com/api/chat.postMessage" })).toBe(false);
+  });
+
+  it("reads the ts of a posted message, only from a successful answer", () => {
+    expect(postedMessageTs('{"ok":true,"channel":"C1","ts":"1700000000.000100"}')).toBe("1700000000.000100");
+    expect(postedMessageTs('{"ok":false,"error":"channel_not_found"}')).toBeUndefined();
+    expect(postedMessageTs("ok")).toBeUndefined();
   });
 });

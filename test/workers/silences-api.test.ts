@@ -96,6 +96,25 @@ describe("silences API", () => {
 describe("noise-control annotations on the Alert's status", () => {
   beforeEach(clearConfig);
 
+  async function annotate(annotations: Record<string, string>): Promise<void> {
+    const raw = JSON.parse((await env.CONFIG.get("alerts/flux-system/a"))!);
+    raw.metadata.annotations = annotations;
+    await env.CONFIG.put("alerts/flux-system/a", JSON.stringify(raw));
+  }
+
+  const ready = async () => (await json(await admin("/alerts/flux-system/a"))).status.conditions.find((c: { type: string }) => c.type === "Ready");
+
+  it("slack-thread: object with an incoming-webhook Slack provider is not Ready; with chat.postMessage it is", async () => {
+    await putProvider("p", { type: "slack", address: "https://hooks.slack.com/services/T0/B0/x" });
+    await putAlert("a", { providerRef: { name: "p" } });
+    await annotate({ "flux-relay.fluxcd.io/slack-thread": "object" });
+    const webhook = await ready();
+    expect(webhook).toMatchObject({ status: "False", reason: "SlackThreadUnsupported" });
+    expect(webhook.message).toContain("an incoming webhook cannot");
+    await putProvider("p", { type: "slack", address: "https://slack.com/api/chat.postMessage", channel: "C1", secretRef: { name: "hmac-token" } });
+    expect(await ready()).toMatchObject({ status: "True" });
+  });
+
   it("an invalid annotation makes the Alert not Ready, naming the field", async () => {
     await putProvider("p", { type: "generic", address: "http://127.0.0.1:9/x" });
     await putAlert("a", { providerRef: { name: "p" } });
