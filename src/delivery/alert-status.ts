@@ -34,7 +34,7 @@ export function alertConditions(input: {
     problems.push({
       reason: "SlackThreadUnsupported",
       field: `metadata.annotations.${SLACK_THREAD_ANNOTATION}`,
-      message: `provider ${providerName} cannot reply in a thread: only a slack provider posting with chat.postMessage (address https://slack.com/api/chat.postMessage, a bot token) can; an incoming webhook cannot`,
+      message: `provider ${providerName} cannot reply in a thread: only a slack provider posting with chat.postMessage (address https://slack.com/api/chat.postMessage and a bot token) can; an incoming webhook cannot`,
     });
   }
   const conditions: Omit<Condition, "lastTransitionTime">[] = [];

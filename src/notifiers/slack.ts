@@ -43,9 +43,17 @@ export function slackBody(event: FluxEvent, style: SlackStyle, thread?: SlackThr
   });
 }
 
-/** Whether the provider posts with chat.postMessage, the only Slack API that can reply in a thread. */
+/**
+ * Whether the provider posts with chat.postMessage, the only Slack API that can reply in a thread:
+ * the Web API method on slack.com or another Slack host (GovSlack's slack-gov.com).
+ */
 export function canThread(settings: Pick<ProviderSettings, "type" | "address">): boolean {
-  return settings.type === "slack" && settings.address === SLACK_POST_MESSAGE_URL;
+  if (settings.type !== "slack") return false;
+  try {
+    return new URL(settings.address).pathname.endsWith("/api/chat.postMessage");
+  } catch {
+    return false;
+  }
 }
 
 /** The `ts` of the message chat.postMessage created, from its answer: the thread's id. */

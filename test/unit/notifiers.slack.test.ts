@@ -125,6 +125,8 @@ describe("slack thread replies (flux-relay.fluxcd.io/slack-thread)", () => {
 describe("slack thread helpers", () => {
   it("only chat.postMessage threads", () => {
     expect(canThread({ type: "slack", address: "https://slack.com/api/chat.postMessage" })).toBe(true);
+    expect(canThread({ type: "slack", address: "https://slack-gov.com/api/chat.postMessage" })).toBe(true);
+    expect(canThread({ type: "slack", address: "not a url" })).toBe(false);
     expect(canThread({ type: "slack", address: "https://hooks.slack.com/services/T/B/X" })).toBe(false);
     expect(canThread({ type: "rocket", address: "https://slack.com/api/chat.postMessage" })).toBe(false);
   });
