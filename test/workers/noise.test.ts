@@ -56,6 +56,13 @@ async function received(box: CaptureBox, count: number): Promise<string[]> {
   });
 }
 
+/** Config and silences: a silence left by one test would hold back the next test's events. */
+async function clearAll(): Promise<void> {
+  await clearConfig();
+  const { keys } = await env.CONFIG.list({ prefix: "silences/" });
+  await Promise.all(keys.map((k) => env.CONFIG.delete(k.name)));
+}
+
 const SCRIPT: ("info" | "error")[] = ["info", "error", "error", "error", "error", "error", "info", "error", "info"];
 
 /** The history outcomes of a provider, oldest first. */
@@ -65,7 +72,7 @@ async function history(provider: string): Promise<{ outcome: string; error: stri
 }
 
 describe("noise control through the intake path: scripted sequences", () => {
-  beforeEach(clearConfig);
+  beforeEach(clearAll);
 
   it("notify: all delivers all nine events with their transitions", async () => {
     const box = await route("n-all", { "flux-relay.fluxcd.io/notify": "all" });
@@ -129,16 +136,15 @@ describe("noise control through the intake path: scripted sequences", () => {
     await box.waitFor(3);
     await new Promise((r) => setTimeout(r, 300));
     const bodies = (await box.requests()).map((r) => JSON.parse(r.body));
-    expect(bodies.map((b) => `${b.metadata.cluster}|${b.metadata.transition}`)).toEqual(["east|failing", "west|failing", "east|recovered"]);
+    // Each cluster's events keep their order; the two clusters' intake logs forward independently.
+    const of = (cluster: string) => bodies.filter((b) => b.metadata.cluster === cluster).map((b) => b.metadata.transition);
+    expect(of("east")).toEqual(["failing", "recovered"]);
+    expect(of("west")).toEqual(["failing"]);
   });
 });
 
 describe("silences through the intake path", () => {
-  beforeEach(async () => {
-    await clearConfig();
-    const { keys } = await env.CONFIG.list({ prefix: "silences/" });
-    await Promise.all(keys.map((k) => env.CONFIG.delete(k.name)));
-  });
+  beforeEach(clearAll);
 
   async function silence(matchers: Record<string, string>, endsAt: number, comment = "maintenance"): Promise<string> {
     const res = await admin("/silences", { method: "POST", body: JSON.stringify({ matchers, endsAt: new Date(endsAt).toISOString(), comment }) });
@@ -191,7 +197,7 @@ describe("silences through the intake path", () => {
 });
 
 describe("suppressed and silenced in metrics and the Alert's status", () => {
-  beforeEach(clearConfig);
+  beforeEach(clearAll);
 
   it("counts them per provider, Alert and rule", async () => {
     const box = await route("m-noise", { "flux-relay.fluxcd.io/notify": "changes" });
@@ -204,9 +210,9 @@ describe("suppressed and silenced in metrics and the Alert's status", () => {
       const suppressed = parsed.find((f) => f.name === "flux_relay_events_suppressed_total");
       const silenced = parsed.find((f) => f.name === "flux_relay_events_silenced_total");
       const mine = suppressed?.metrics.find((m) => m.labels.provider === `${NS}/m-noise`);
-      return mine && Number(mine.value) === 2 && silenced ? { suppressed, silenced } : undefined;
+      return suppressed && mine && Number(mine.value) === 2 && silenced ? { suppressed, silenced } : undefined;
     });
-    expect(families.suppressed.metrics.find((m) => m.labels.provider === `${NS}/m-noise`)?.labels).toEqual({ provider: `${NS}/m-noise`, alert: `${NS}/m-noise`, reason: "notify: changes" });
+    expect(families.suppressed.metrics.find((m) => m.labels.provider === `${NS}/m-noise`)?.labels).toEqual({ provider: `${NS}/m-noise`, cluster: "test", alert: `${NS}/m-noise`, reason: "notify: changes" });
     expect(families.silenced.metrics.find((m) => m.labels.provider === `${NS}/m-noise`)?.value).toBe("1");
     const alert = await json(await admin(`/alerts/${NS}/m-noise`));
     expect(alert.status.noise).toEqual({ suppressed: 2, silenced: 1 });
@@ -219,7 +225,7 @@ describe("suppressed and silenced in metrics and the Alert's status", () => {
 });
 
 describe("Slack threads", () => {
-  beforeEach(clearConfig);
+  beforeEach(clearAll);
 
   it("posts the first failure, replies with its thread_ts, broadcasts the recovery, then forgets the thread", async () => {
     const box = captureBox();
