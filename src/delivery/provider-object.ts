@@ -8,8 +8,11 @@ import { log } from "../lib/log";
 import { redact } from "../lib/redact";
 import { notifierFor } from "../notifiers/registry";
 import { runExchange, sendRequest } from "../notifiers/transport";
-import { FormatError, hasExchange, isSkip, type Classification } from "../notifiers/types";
+import { canThread } from "../notifiers/slack";
+import { FormatError, hasExchange, isSkip, type Classification, type ResponseSnapshot, type SlackThreadReply } from "../notifiers/types";
+import { countDecision, createDecisionCountTable, readDecisionCounts, type DecisionCount } from "./decision-counts";
 import { createLatencyTable, observeLatency, readLatency, type LatencyHistogram } from "./metrics-store";
+import { createSlackThreadTable, recordThread, threadReply } from "./slack-threads";
 import type { ForwardedDelivery } from "./outbox-item";
 import { nextDelayMs, type RetryPolicy } from "./retry-policy";
 import { providerConditions, type Condition } from "./status";
@@ -23,6 +26,8 @@ export interface OutboxPayload {
   alert?: AlertManifest;
   cluster?: string;
   test?: boolean;
+  /** The Slack thread this notice replies in (src/delivery/slack-threads.ts). */
+  thread?: SlackThreadReply;
 }
 
 /** An outbox row's payload as stored: a ForwardedDelivery, or the older whole-Alert shape. */
@@ -135,6 +140,8 @@ export class ProviderObject extends DurableObject<Env> {
     const columns = this.sql<{ name: string }>`PRAGMA table_info(deliveries)`;
     if (!columns.some((c) => c.name === "cluster")) this.ctx.storage.sql.exec("ALTER TABLE deliveries ADD COLUMN cluster TEXT NOT NULL DEFAULT ''");
     createLatencyTable(this.ctx.storage.sql);
+    createDecisionCountTable(this.ctx.storage.sql);
+    createSlackThreadTable(this.ctx.storage.sql);
     this.lastSentAt = Number(this.getState("last_sent_at") ?? 0);
   }
 
@@ -210,6 +217,7 @@ export class ProviderObject extends DurableObject<Env> {
         if (item.decision) {
           this.sql`INSERT INTO deliveries (at, message_id, attempt, outcome, status, latency_ms, error, alert, cluster, summary)
             VALUES (${now}, ${null}, ${0}, ${item.decision.outcome}, ${null}, ${0}, ${item.decision.reason}, ${`${item.alert.namespace}/${item.alert.name}`}, ${item.cluster}, ${summarize(item.event)})`;
+          countDecision(this.ctx.storage.sql, item, item.decision);
           continue;
         }
         const inserted = this.sql`INSERT INTO outbox (ingress_id, payload, enqueued_at, due_at) VALUES (${item.id}, ${JSON.stringify(item)}, ${now}, ${now})
@@ -275,6 +283,9 @@ export class ProviderObject extends DurableObject<Env> {
   ): Promise<void> {
     const stored = JSON.parse(head.payload) as StoredPayload;
     const payload = await this.resolvePayload(stored);
+    const settings = provider.provider?.settings;
+    const threadKey = "id" in stored && stored.threadKey && settings && canThread(settings) ? stored.threadKey : undefined;
+    if (threadKey) payload.thread = threadReply(this.ctx.storage.sql, threadKey, payload.event);
     const attempt = head.attempts + 1;
     const result = await this.attempt(payload, provider);
     const alert = alertName(stored);
@@ -290,6 +301,7 @@ export class ProviderObject extends DurableObject<Env> {
       if (c.outcome === "delivered" || result.skipped) {
         this.sql`DELETE FROM outbox WHERE id = ${head.id}`;
         record(result.skipped ? "skipped" : "delivered", result.skipped ?? null);
+        if (threadKey && result.sent) recordThread(this.ctx.storage.sql, threadKey, payload.event, payload.thread !== undefined, result.response?.body, finished);
         if (result.remember) this.sql`INSERT INTO remembered (key, state, at) VALUES (${result.remember.key}, ${result.remember.state}, ${finished})
           ON CONFLICT(key) DO UPDATE SET state = excluded.state, at = excluded.at`;
         this.bump(result.skipped ? "skipped" : "delivered");
@@ -363,6 +375,7 @@ export class ProviderObject extends DurableObject<Env> {
     sent?: boolean;
     dispatchError?: boolean;
     remember?: { key: string; state: string };
+    response?: ResponseSnapshot;
   }> {
     const resolved = provider.provider;
     if (provider.missing || !resolved) return { classification: { outcome: "permanent", reason: "provider no longer exists in KV" }, latencyMs: 0 };
@@ -377,7 +390,7 @@ export class ProviderObject extends DurableObject<Env> {
     }
     const settings = resolved.settings;
     const notifier = notifierFor(settings.type)!;
-    const ctx = { event: payload.event, settings, alert: payload.alert, cluster: payload.cluster, now: Date.now() };
+    const ctx = { event: payload.event, settings, alert: payload.alert, cluster: payload.cluster, now: Date.now(), thread: payload.thread };
     let request;
     try {
       if (hasExchange(notifier)) return await runExchange(notifier, ctx, settings.timeoutMs, resolved.secrets);
@@ -444,9 +457,14 @@ export class ProviderObject extends DurableObject<Env> {
     };
   }
 
-  /** Status plus the delivery latency histogram, in one call per provider for /metrics. */
-  async metrics(ref: ProviderRef): Promise<{ status: ProviderRuntimeStatus; latency: LatencyHistogram }> {
-    return { status: await this.status(ref), latency: readLatency(this.ctx.storage.sql) };
+  /** Events held back by noise control and silences, per cluster, Alert and rule (src/delivery/decision-counts.ts). */
+  async decisionCounts(): Promise<DecisionCount[]> {
+    return readDecisionCounts(this.ctx.storage.sql);
+  }
+
+  /** Status, the delivery latency histogram and the decision counts, in one call per provider for /metrics. */
+  async metrics(ref: ProviderRef): Promise<{ status: ProviderRuntimeStatus; latency: LatencyHistogram; decisions: DecisionCount[] }> {
+    return { status: await this.status(ref), latency: readLatency(this.ctx.storage.sql), decisions: readDecisionCounts(this.ctx.storage.sql) };
   }
 
   async deliveries(limit = 100): Promise<DeliveryRecord[]> {

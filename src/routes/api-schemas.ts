@@ -78,6 +78,7 @@ export const alertStatusSchema = z.object({
   conditions: z.array(conditionSchema.omit({ lastTransitionTime: true })),
   observedGeneration: z.number().int(),
   dispatchFailures: z.array(z.object({ at: epochMs, reason: z.string(), message: z.string() })),
+  noise: z.object({ suppressed: z.number().int(), silenced: z.number().int() }).describe("events of this Alert held back by noise control and silences"),
 });
 
 export const invalidEntrySchema = z.object({

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { loadConfig } from "../config/store";
 import { providerStub } from "../delivery/provider-stub";
 import { clusterCounts } from "./clusters";
+import type { DecisionCount } from "../delivery/decision-counts";
 import type { LatencyHistogram } from "../delivery/metrics-store";
 import type { ProviderRuntimeStatus } from "../delivery/provider-object";
 import { requireAdmin } from "../lib/admin-auth";
@@ -17,6 +18,7 @@ interface ProviderMetrics {
   specSuspended: boolean;
   status: ProviderRuntimeStatus;
   latency: LatencyHistogram;
+  decisions: DecisionCount[];
 }
 
 /**
@@ -32,8 +34,8 @@ metrics.get("/", async (c) => {
     clusterCounts(c.env),
     Promise.allSettled([...config.providers.values()].map(async (p): Promise<ProviderMetrics> => {
       const ref = { namespace: p.metadata.namespace, name: p.metadata.name };
-      const { status, latency } = await providerStub(c.env, ref).metrics(ref);
-      return { labels: { provider: `${ref.namespace}/${ref.name}`, type: p.spec.type }, specSuspended: p.spec.suspend, status, latency };
+      const { status, latency, decisions } = await providerStub(c.env, ref).metrics(ref);
+      return { labels: { provider: `${ref.namespace}/${ref.name}`, type: p.spec.type }, specSuspended: p.spec.suspend, status, latency, decisions };
     })),
   ]);
   const providers: ProviderMetrics[] = [];
@@ -82,6 +84,18 @@ metrics.get("/", async (c) => {
       type: "histogram",
       histograms: providers.map((p) => ({ labels: p.labels, bounds: p.latency.bounds, counts: p.latency.counts, sum: p.latency.sumSeconds })),
     },
+    {
+      name: "flux_relay_events_suppressed_total",
+      help: "Events noise control held back (docs/noise-control.md), by provider, sending cluster, Alert and the rule that decided (notify: changes, repeat-interval 1h, threshold 3/10m).",
+      type: "counter",
+      samples: decisionSamples(providers, "suppressed"),
+    },
+    {
+      name: "flux_relay_events_silenced_total",
+      help: "Events an active silence held back, by provider, sending cluster and Alert.",
+      type: "counter",
+      samples: decisionSamples(providers, "silenced"),
+    },
     { name: "flux_relay_queue_depth", help: "Deliveries waiting in the provider's outbox.", type: "gauge", samples: per((p) => p.status.queueDepth) },
     {
       name: "flux_relay_queue_oldest_age_seconds",
@@ -112,3 +126,10 @@ metrics.get("/", async (c) => {
   ];
   return c.body(renderMetrics(families), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
 });
+
+function decisionSamples(providers: ProviderMetrics[], outcome: DecisionCount["outcome"]): Sample[] {
+  return providers.flatMap((p) => p.decisions.filter((d) => d.outcome === outcome).map((d) => ({
+    labels: { provider: p.labels.provider, cluster: d.cluster, alert: d.alert, ...(outcome === "suppressed" ? { reason: d.reason } : {}) },
+    value: d.count,
+  })));
+}

@@ -56,6 +56,8 @@ describe("GET /metrics", () => {
       flux_relay_deliveries_total: "COUNTER",
       flux_relay_delivery_retries_total: "COUNTER",
       flux_relay_delivery_duration_seconds: "HISTOGRAM",
+      flux_relay_events_suppressed_total: "COUNTER",
+      flux_relay_events_silenced_total: "COUNTER",
       flux_relay_queue_depth: "GAUGE",
       flux_relay_queue_oldest_age_seconds: "GAUGE",
       flux_relay_dead_letters: "GAUGE",
