@@ -91,13 +91,17 @@ export const slack: Notifier = {
 };
 
 /**
- * chat.postMessage answers 200 even on failure, with `{"ok":false,"error":"..."}`. Incoming
- * webhooks answer plain text, so the check is safe for every Slack address.
+ * chat.postMessage answers 200 even on failure, with `{"ok":false,"error":"..."}`. Flux reads the
+ * answer only when the address is exactly chat.postMessage (internal/notifier/slack.go,
+ * validateSlackResponse), and fails an answer that is not JSON there; any other address (incoming
+ * webhooks answer plain `ok`) goes by its status alone.
  */
 function classifySlack(res: ResponseSnapshot): Classification | undefined {
-  if (res.status < 200 || res.status >= 300) return undefined;
+  if (res.status < 200 || res.status >= 300 || res.url !== SLACK_POST_MESSAGE_URL) return undefined;
   const answer = jsonObject(res.body);
-  if (answer?.ok !== false) return undefined;
+  // A 200 that is not Slack's JSON comes from something in between (a proxy or captive page): try again later.
+  if (!answer) return { outcome: "retry", reason: `unable to unmarshal response body: chat.postMessage answered ${JSON.stringify(res.body.slice(0, 60))}` };
+  if (answer.ok === true) return undefined;
   const error = typeof answer.error === "string" ? answer.error.slice(0, 100) : "";
   const reason = `Slack responded with error: ${error || "(none given)"}`;
   if (TRANSIENT_ERRORS.has(error)) return { outcome: "retry", reason, retryAfterMs: retryAfterMs(res.headers) };

@@ -53,7 +53,7 @@ export async function sendRequest(
   }
   try {
     const res = await fetcher(req.url, init);
-    const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readBody(res, timeoutMs, req.readLimit ?? MAX_BODY_READ) };
+    const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readBody(res, timeoutMs, req.readLimit ?? MAX_BODY_READ), url: req.url };
     const classification = notifier.classify?.(snapshot) ?? classifyResponse(snapshot);
     return { classification: redactClassification(classification, secrets), status: res.status, latencyMs: Date.now() - started, response: snapshot };
   } catch (err) {

@@ -85,6 +85,8 @@ export interface ResponseSnapshot {
   headers: Headers;
   /** At most the first 64 KiB of the body, decoded as UTF-8. */
   body: string;
+  /** The URL the request went to (without credentials), for classifiers that read answers by endpoint. */
+  url?: string;
 }
 
 /** How one attempt ended, decided by the shared classifier plus the notifier's own signals. */

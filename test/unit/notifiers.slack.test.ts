@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FluxEvent } from "../../src/flux/event";
 import { goJson } from "../../src/lib/gojson";
-import { canThread, postedMessageTs, slack } from "../../src/notifiers/slack";
+import { canThread, postedMessageTs, SLACK_POST_MESSAGE_URL, slack } from "../../src/notifiers/slack";
 import type { NotifyContext, ProviderSettings } from "../../src/notifiers/types";
 import { classifyWith, expectLeaksNoSecret, expectStatusTable, formatRequest, response } from "../support/notifier-kit";
 import { itFormatsVectors, loadVectors, vectorContext, vectorSettings } from "../support/vectors";
@@ -70,26 +70,35 @@ describe("slack responses", () => {
     expect(classifyWith(slack, response(429, "rate_limited", { "Retry-After": "30" }))).toMatchObject({ outcome: "retry", retryAfterMs: 30_000 });
   });
 
+  const postMessage = (body: string, headers: Record<string, string> = {}) => ({ ...response(200, body, headers), url: SLACK_POST_MESSAGE_URL });
+
   it("treats chat.postMessage ok:false as a failure", () => {
-    expect(classifyWith(slack, response(200, '{"ok":false,"error":"channel_not_found"}'))).toEqual({
+    expect(classifyWith(slack, postMessage('{"ok":false,"error":"channel_not_found"}'))).toEqual({
       outcome: "permanent",
       reason: "Slack responded with error: channel_not_found",
     });
-    expect(classifyWith(slack, response(200, '{"ok":false}'))).toMatchObject({ outcome: "permanent" });
+    expect(classifyWith(slack, postMessage('{"ok":false}'))).toMatchObject({ outcome: "permanent" });
   });
 
   it("retries ok:false errors Slack documents as transient, honouring Retry-After", () => {
-    expect(classifyWith(slack, response(200, '{"ok":false,"error":"ratelimited"}', { "Retry-After": "3" }))).toEqual({
+    expect(classifyWith(slack, postMessage('{"ok":false,"error":"ratelimited"}', { "Retry-After": "3" }))).toEqual({
       outcome: "retry",
       reason: "Slack responded with error: ratelimited",
       retryAfterMs: 3000,
     });
-    expect(classifyWith(slack, response(200, '{"ok":false,"error":"service_unavailable"}'))).toMatchObject({ outcome: "retry" });
+    expect(classifyWith(slack, postMessage('{"ok":false,"error":"service_unavailable"}'))).toMatchObject({ outcome: "retry" });
   });
 
   it("accepts webhook and API success bodies", () => {
     expect(classifyWith(slack, response(200, "ok"))).toEqual({ outcome: "delivered" });
-    expect(classifyWith(slack, response(200, '{"ok":true,"channel":"C0123456","ts":"1.2"}'))).toEqual({ outcome: "delivered" });
+    expect(classifyWith(slack, postMessage('{"ok":true,"channel":"C0123456","ts":"1.2"}'))).toEqual({ outcome: "delivered" });
+  });
+
+  it("reads the answer only at exactly chat.postMessage, as Flux does, and fails a non-JSON 200 there", () => {
+    const elsewhere = { ...response(200, '{"ok":false,"error":"channel_not_found"}'), url: "https://hooks.slack.com/services/T/B/X" };
+    expect(classifyWith(slack, elsewhere)).toEqual({ outcome: "delivered" });
+    expect(classifyWith(slack, postMessage("<html>proxy</html>"))).toMatchObject({ outcome: "retry", reason: expect.stringMatching(/^unable to unmarshal response body/) });
+    expect(classifyWith(slack, postMessage('{"channel":"C1"}'))).toEqual({ outcome: "permanent", reason: "Slack responded with error: (none given)" });
   });
 
   it("paces one message per second", () => expect(slack.paceMs?.(vectorSettings(webhook))).toBe(1000));
