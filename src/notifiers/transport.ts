@@ -3,6 +3,7 @@ import { redact } from "../lib/redact";
 import { classifyResponse } from "./classify";
 import { publishNats, type SocketConnect } from "./nats-socket";
 import { appJwt, forgetInstallationToken, installationToken } from "./git/github-app";
+import { withUserinfoAuth } from "./kit/http-auth";
 import { isSkip, type Classification, type ExchangeNotifier, type Notifier, type NotifyContext, type OutboundRequest, type ResponseSnapshot, type Send } from "./types";
 
 const MAX_BODY_READ = 64 * 1024;
@@ -35,6 +36,9 @@ export async function sendRequest(
     return { classification: redactClassification(classification, secrets), latencyMs: Date.now() - started };
   }
   if (req.gitHubApp) return sendAsGitHubApp(notifier, req, timeoutMs, secrets, fetcher);
+  const userinfo = withUserinfoAuth(req);
+  req = userinfo.request;
+  secrets = userinfo.credentials.length > 0 ? [...secrets, ...userinfo.credentials] : secrets;
   const init: RequestInit = {
     method: req.method,
     headers: req.headers,

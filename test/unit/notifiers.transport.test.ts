@@ -15,4 +15,25 @@ describe("sendRequest", () => {
     expect(out.classification.outcome === "permanent" && out.classification.reason).toMatch(/^invalid request: /);
     expect(sent).toBe(false);
   });
+
+  it("turns credentials in the URL into Basic auth for any type, unless the request has Authorization (Go's net/http)", async () => {
+    const seen: { url: string; authorization: string | null }[] = [];
+    const fetcher = (async (url: string, init: RequestInit) => {
+      seen.push({ url, authorization: new Headers(init.headers).get("authorization") });
+      return new Response("{}");
+    }) as typeof fetch;
+    const req = (headers: Record<string, string>) => ({ method: "POST" as const, url: "https://flux%40ops:p%3Ass@hooks.example.com/x?y=1", headers, body: "{}" });
+    expect((await sendRequest(generic, req({}), 1000, [], fetcher)).classification.outcome).toBe("delivered");
+    expect((await sendRequest(generic, req({ authorization: "Bearer own" }), 1000, [], fetcher)).classification.outcome).toBe("delivered");
+    expect(seen).toEqual([
+      { url: "https://hooks.example.com/x?y=1", authorization: `Basic ${btoa("flux@ops:p:ss")}` },
+      { url: "https://hooks.example.com/x?y=1", authorization: "Bearer own" },
+    ]);
+  });
+
+  it("keeps URL credentials out of failure reasons", async () => {
+    const fetcher = (async () => new Response("denied for hunter22", { status: 401 })) as typeof fetch;
+    const out = await sendRequest(generic, { method: "POST", url: "https://ops:hunter22@hooks.example.com/x", headers: {}, body: "{}" }, 1000, [], fetcher);
+    expect(out.classification).toEqual({ outcome: "permanent", reason: "HTTP 401: denied for *****" });
+  });
 });

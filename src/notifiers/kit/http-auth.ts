@@ -57,3 +57,19 @@ export function decodeUserinfo(component: string): string {
 export function tokenOrPassword(settings: { token: string; password: string }): string {
   return settings.token || settings.password;
 }
+
+/**
+ * A request as Go's net/http sends one whose URL carries `user:password@`: the credentials leave
+ * the URL, and become Basic authentication unless the request has an `Authorization` header of
+ * its own. Every type gets this, whatever its notifier builds. `credentials` are the decoded
+ * values, to redact from messages.
+ */
+export function withUserinfoAuth<R extends { url: string; headers: Record<string, string> }>(req: R): { request: R; credentials: string[] } {
+  const own = Object.keys(req.headers).find((name) => name.toLowerCase() === "authorization");
+  const { url, authorization } = splitUserinfo(req.url, own === undefined ? undefined : req.headers[own]);
+  if (url === req.url) return { request: req, credentials: [] };
+  const parsed = new URL(req.url);
+  const credentials = [decodeUserinfo(parsed.username), decodeUserinfo(parsed.password)].filter((c) => c.length >= 4);
+  const headers = own === undefined && authorization ? { ...req.headers, Authorization: authorization } : req.headers;
+  return { request: { ...req, url, headers }, credentials };
+}
