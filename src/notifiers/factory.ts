@@ -75,9 +75,25 @@ export function resolveProvider(manifest: ProviderManifest, env: object): Resolv
   if (proxy || spec.proxySecretRef) {
     problems.push({ reason: "Unsupported", message: "an HTTP proxy cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
   }
-  // Flux uses a ca.crt in the auth Secret of git commit-status types when there is no certSecretRef.
-  if (!spec.certSecretRef && COMMIT_STATUS_TYPES.includes(spec.type) && (secret["ca.crt"] !== undefined || secret.caFile !== undefined)) {
-    problems.push({ reason: "Unsupported", message: "a custom CA (ca.crt in the Secret) cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
+  // Flux uses a ca.crt, and a client certificate as tls.crt + tls.key, in the auth Secret of git
+  // commit-status types when there is no certSecretRef.
+  if (!spec.certSecretRef && COMMIT_STATUS_TYPES.includes(spec.type)) {
+    if (secret["ca.crt"] !== undefined || secret.caFile !== undefined) {
+      problems.push({ reason: "Unsupported", message: "a custom CA (ca.crt in the Secret) cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
+    }
+    if (secret["tls.crt"] !== undefined || secret["tls.key"] !== undefined) {
+      problems.push({ reason: "Unsupported", message: "a client certificate (tls.crt and tls.key in the Secret, mTLS) cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
+    }
+  }
+  // Flux refuses a Provider with serviceAccountName unless its ObjectLevelWorkloadIdentity feature
+  // gate is on (internal/server/event_handlers.go); the relay has no Kubernetes service accounts to
+  // impersonate. azureeventhub reports it itself, next to its other authentication settings.
+  if (spec.serviceAccountName && spec.type !== "azureeventhub") {
+    problems.push({
+      reason: "Unsupported",
+      message: "spec.serviceAccountName (object-level workload identity) is not available to the relay: remove it and put the credentials in the Secret referenced by spec.secretRef",
+      stalled: true,
+    });
   }
   if (spec.certSecretRef) {
     problems.push({ reason: "Unsupported", message: "a custom CA or client certificate (spec.certSecretRef) cannot be used by Workers fetch: events for this provider are dead-lettered", stalled: true });
@@ -125,6 +141,11 @@ function parseHeaders(text: string): Record<string, string> {
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) throw new Error("headers must be a YAML map of header names to values");
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(doc)) out[k] = String(v);
+  for (const [k, v] of Object.entries(doc)) {
+    // Flux decodes the map into map[string]string: a number, boolean, list or map value fails the
+    // whole Provider there, so it does here rather than being sent converted. A null is Go's "".
+    if (v !== null && typeof v !== "string") throw new Error(`the value of header ${k} is a ${Array.isArray(v) ? "list" : typeof v}, not a string: quote it in the YAML`);
+    out[k] = v ?? "";
+  }
   return out;
 }
