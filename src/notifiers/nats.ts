@@ -1,7 +1,7 @@
 import { encodeFluxEvent } from "../flux/event";
-import { decodeUserinfo } from "./kit/http-auth";
+import { base64url, decodeUserinfo } from "./kit/http-auth";
 import { AddressError, collectProblems, invalidUrl, problems, type SettingsProblem } from "./kit/validate";
-import { base64url, checkSeed, nkeyFromSeed, type NkeyError } from "./nkeys";
+import { checkSeed, nkeyFromSeed, type NkeyError } from "./nkeys";
 import { FormatError, type Classification, type Notifier, type NotifyContext, type OutboundRequest, type ProviderSettings } from "./types";
 
 /**

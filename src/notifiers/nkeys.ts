@@ -113,12 +113,6 @@ function crc16(bytes: Uint8Array): number {
   return crc;
 }
 
-/** Unpadded base64url, the encoding of NATS nonce signatures. */
-export function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 function fromBase64url(text: string): Uint8Array {
   const b64 = text.replace(/-/g, "+").replace(/_/g, "/");

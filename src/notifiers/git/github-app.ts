@@ -1,5 +1,5 @@
 import { sha256Hex } from "../../lib/crypto";
-import { base64 } from "../kit/http-auth";
+import { base64url } from "../kit/http-auth";
 import { jsonObject } from "../kit/text";
 import { FormatError, type Classification, type OutboundRequest, type Send } from "../types";
 
@@ -162,8 +162,4 @@ function derLength(n: number): number[] {
   const bytes: number[] = [];
   for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
   return [0x80 | bytes.length, ...bytes];
-}
-
-function base64url(data: string | Uint8Array): string {
-  return base64(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

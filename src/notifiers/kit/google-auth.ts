@@ -1,5 +1,5 @@
 import { sha256Hex } from "../../lib/crypto";
-import { base64 } from "./http-auth";
+import { base64url } from "./http-auth";
 import { jsonObject } from "./text";
 import { FormatError, type Classification, type OutboundRequest, type Send } from "../types";
 
@@ -119,8 +119,4 @@ async function signingKey(pem: string): Promise<CryptoKey> {
   } catch {
     throw new FormatError("invalid service-account key: private_key is not a PKCS#8 RSA key");
   }
-}
-
-function base64url(data: string | Uint8Array): string {
-  return base64(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

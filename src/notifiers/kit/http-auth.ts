@@ -8,6 +8,11 @@ export function base64(data: Uint8Array | string): string {
   return btoa(binary);
 }
 
+/** Unpadded base64url (RFC 4648 section 5): JWT parts, NATS nonce signatures. */
+export function base64url(data: Uint8Array | string): string {
+  return base64(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 /** The `Authorization` value of HTTP Basic authentication, as Go's `SetBasicAuth` builds it. */
 export function basicAuth(username: string, password: string): string {
   return `Basic ${base64(`${username}:${password}`)}`;
