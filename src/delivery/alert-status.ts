@@ -1,4 +1,5 @@
 import { alertConfigProblems } from "../flux/match";
+import { templateProblems } from "../rules/message-template";
 import type { AlertManifest } from "../flux/manifests";
 import { canThread } from "../notifiers/slack";
 import type { ProviderSettings } from "../notifiers/types";
@@ -29,6 +30,12 @@ export function alertConditions(input: {
     ...alertConfigProblems(alert),
     ...clusterSelectorProblems(alert),
     ...noise.problems.map((p) => ({ ...p, reason: INVALID_NOISE_REASON })),
+    // A message template that does not parse: deliveries fall back to Flux's message until it is fixed.
+    ...templateProblems(alert).map((p) => ({
+      reason: "InvalidTemplate",
+      message: `line ${p.line}, column ${p.column}: ${p.message}`,
+      field: `metadata.annotations["${p.annotation}"]`,
+    })),
   ];
   if (noise.policy.slackThread && input.providerSettings && !canThread(input.providerSettings)) {
     problems.push({

@@ -9,7 +9,8 @@ import { redact } from "../lib/redact";
 import { notifierFor } from "../notifiers/registry";
 import { runExchange, sendRequest } from "../notifiers/transport";
 import { canThread } from "../notifiers/slack";
-import { FormatError, hasExchange, isSkip, type Classification, type ResponseSnapshot, type SlackThreadReply } from "../notifiers/types";
+import { FormatError, hasExchange, isSkip, type Classification, type Notifier, type NotifyContext, type ResponseSnapshot, type SlackThreadReply } from "../notifiers/types";
+import { withTemplates } from "../rules/message-template";
 import { countDecision, createDecisionCountTable, readDecisionCounts, type DecisionCount } from "./decision-counts";
 import { createLatencyTable, observeLatency, readLatency, type LatencyHistogram } from "./metrics-store";
 import { createSlackThreadTable, recordThread, threadReply } from "./slack-threads";
@@ -101,6 +102,21 @@ const DEAD_LETTER_LIMIT = 10_000;
 const DRAIN_BUDGET_MS = 20_000;
 
 type Row = Record<string, SqlStorageValue>;
+
+/** How one delivery attempt ended. */
+interface AttemptResult {
+  classification: Classification;
+  status?: number;
+  latencyMs: number;
+  skipped?: string;
+  sent?: boolean;
+  dispatchError?: boolean;
+  remember?: { key: string; state: string };
+  /** The destination's answer (chat.postMessage's thread `ts` is read from it). */
+  response?: ResponseSnapshot;
+  /** The Alert's template failed: Flux's message was used, and the history row says why. */
+  templateError?: string;
+}
 
 /**
  * One Durable Object per Provider (`idFromName("<ns>/<name>")`): a durable FIFO outbox drained by
@@ -300,7 +316,7 @@ export class ProviderObject extends DurableObject<Env> {
       const c = result.classification;
       if (c.outcome === "delivered" || result.skipped) {
         this.sql`DELETE FROM outbox WHERE id = ${head.id}`;
-        record(result.skipped ? "skipped" : "delivered", result.skipped ?? null);
+        record(result.skipped ? "skipped" : "delivered", [result.skipped, result.templateError].filter(Boolean).join("; ") || null);
         if (threadKey && result.sent) recordThread(this.ctx.storage.sql, threadKey, payload.event, payload.thread !== undefined, result.response?.body, finished);
         if (result.remember) this.sql`INSERT INTO remembered (key, state, at) VALUES (${result.remember.key}, ${result.remember.state}, ${finished})
           ON CONFLICT(key) DO UPDATE SET state = excluded.state, at = excluded.at`;
@@ -341,6 +357,7 @@ export class ProviderObject extends DurableObject<Env> {
       status: result.status,
       latencyMs: result.latencyMs,
       error: result.classification.outcome === "delivered" ? undefined : result.classification.reason,
+      templateError: result.templateError,
     });
   }
 
@@ -367,16 +384,7 @@ export class ProviderObject extends DurableObject<Env> {
    * classify; or, for a notifier with an exchange, that whole conversation. Never throws: every
    * failure becomes a classification with a redacted reason.
    */
-  private async attempt(payload: OutboxPayload, provider: NonNullable<ProviderObject["resolved"]>): Promise<{
-    classification: Classification;
-    status?: number;
-    latencyMs: number;
-    skipped?: string;
-    sent?: boolean;
-    dispatchError?: boolean;
-    remember?: { key: string; state: string };
-    response?: ResponseSnapshot;
-  }> {
+  private async attempt(payload: OutboxPayload, provider: NonNullable<ProviderObject["resolved"]>): Promise<AttemptResult> {
     const resolved = provider.provider;
     if (provider.missing || !resolved) return { classification: { outcome: "permanent", reason: "provider no longer exists in KV" }, latencyMs: 0 };
     // A missing Secret may still be added: retry until max age (Reconciling). Any other problem
@@ -389,14 +397,20 @@ export class ProviderObject extends DurableObject<Env> {
       return { classification: { outcome: "permanent", reason }, latencyMs: 0, dispatchError: true };
     }
     const settings = resolved.settings;
-    const notifier = notifierFor(settings.type)!;
-    const ctx = { event: payload.event, settings, alert: payload.alert, cluster: payload.cluster, now: Date.now(), thread: payload.thread };
+    const { ctx, templateError } = withTemplates({ event: payload.event, settings, alert: payload.alert, cluster: payload.cluster, now: Date.now(), thread: payload.thread });
+    const result = await this.formatAndSend(notifierFor(settings.type)!, ctx, resolved.secrets);
+    return templateError ? { ...result, templateError } : result;
+  }
+
+  /** Formats and sends one request (or runs the notifier's exchange) for a prepared context. */
+  private async formatAndSend(notifier: Notifier, ctx: NotifyContext, secrets: string[]): Promise<AttemptResult> {
+    const { settings } = ctx;
     let request;
     try {
-      if (hasExchange(notifier)) return await runExchange(notifier, ctx, settings.timeoutMs, resolved.secrets);
+      if (hasExchange(notifier)) return await runExchange(notifier, ctx, settings.timeoutMs, secrets);
       request = await notifier.format(ctx);
     } catch (err) {
-      const message = redact(err instanceof FormatError ? err.message : `formatter failed: ${String(err)}`, resolved.secrets);
+      const message = redact(err instanceof FormatError ? err.message : `formatter failed: ${String(err)}`, secrets);
       return { classification: { outcome: "permanent", reason: message }, latencyMs: 0, dispatchError: true };
     }
     if (isSkip(request)) return { classification: { outcome: "delivered" }, latencyMs: 0, skipped: request.skip };
@@ -406,7 +420,7 @@ export class ProviderObject extends DurableObject<Env> {
         return { classification: { outcome: "delivered" }, latencyMs: 0, skipped: "identical status already posted" };
       }
     }
-    const outcome = await sendRequest(notifier, request, settings.timeoutMs, resolved.secrets);
+    const outcome = await sendRequest(notifier, request, settings.timeoutMs, secrets);
     return { ...outcome, sent: true, remember: request.remember };
   }
 

@@ -16,7 +16,7 @@ export const datadog: Notifier = {
   classify: classifyDatadog,
 };
 
-function formatDatadog({ event, settings }: NotifyContext): OutboundRequest {
+function formatDatadog({ event, settings, rendered }: NotifyContext): OutboundRequest {
   const { kind, namespace, name } = event.involvedObject;
   // Datadog lower-cases tags itself; Flux does it up front so its events stay consistent.
   const tags = [
@@ -34,7 +34,7 @@ function formatDatadog({ event, settings }: NotifyContext): OutboundRequest {
     source_type_name: "fluxcd",
     tags,
     text: event.message,
-    title: `Events from the ${kind} ${name}/${namespace}`,
+    title: rendered?.title ?? `Events from the ${kind} ${name}/${namespace}`,
   });
   const { protocol, host } = new URL(settings.address);
   return {

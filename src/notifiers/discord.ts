@@ -1,15 +1,17 @@
 import { classifyResponse } from "./classify";
 import { httpUrlProblem, problems } from "./kit/validate";
 import { slackBody } from "./slack";
-import { isError, jsonObject } from "./kit/text";
+import { isError, jsonObject, titleOf } from "./kit/text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
 /** `discord`: the Slack payload posted to the webhook's Slack-compatible endpoint. */
 export const discord: Notifier = {
   type: "discord",
   validate: (s) => problems(httpUrlProblem(s.address)),
-  format({ event, settings }) {
+  format(ctx) {
+    const { event, settings } = ctx;
     const body = slackBody(event, {
+      title: titleOf(ctx),
       channel: "",
       username: settings.username || event.reportingController,
       fallback: "",

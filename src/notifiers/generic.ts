@@ -9,11 +9,12 @@ export const generic: Notifier = {
   format: formatGeneric,
 };
 
-export function formatGeneric({ event, settings }: NotifyContext): OutboundRequest {
+export function formatGeneric({ event, settings, rendered }: NotifyContext): OutboundRequest {
   // Header order and override semantics as Flux: Secret headers replace the first two.
   const headers: Record<string, string> = { "Content-Type": "application/json", "Gotk-Component": event.reportingController };
   for (const [name, value] of Object.entries(settings.headers)) setHeader(headers, name, value);
-  return { method: "POST", url: settings.address, headers, body: encodeFluxEvent(event) };
+  // The Alert's body template (validated JSON) replaces the event, e.g. to post a CloudEvent.
+  return { method: "POST", url: settings.address, headers, body: rendered?.body ?? encodeFluxEvent(event) };
 }
 
 /** Sets a header replacing any existing one with the same case-insensitive name. */

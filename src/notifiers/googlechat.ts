@@ -1,18 +1,18 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
 import { httpUrlProblem, problems } from "./kit/validate";
-import { isError, metadataEntries, objName } from "./kit/text";
+import { isError, metadataEntries, titleOf } from "./kit/text";
 import type { Notifier } from "./types";
 
 /** `googlechat`: a legacy "cards" v1 message to a space's incoming webhook. */
 export const googlechat: Notifier = {
   type: "googlechat",
   validate: (s) => problems(httpUrlProblem(s.address)),
-  format: ({ event, settings }) => ({
+  format: (ctx) => ({
     method: "POST",
-    url: settings.address,
+    url: ctx.settings.address,
     headers: { "Content-Type": "application/json" },
-    body: googleChatBody(event),
+    body: googleChatBody(ctx.event, titleOf(ctx)),
   }),
   // Google Chat usage limits: 60 message writes per 60 s per space, shared by every app and
   // webhook in the space.
@@ -20,7 +20,7 @@ export const googlechat: Notifier = {
 };
 
 /** Flux's GoogleChatPayload: Go writes its nil pointers as literal `null`s. */
-function googleChatBody(event: FluxEvent): string {
+function googleChatBody(event: FluxEvent, title: string): string {
   const text = isError(event) ? `<font color="#ff0000">${event.message}</font>` : event.message;
   const sections: { header: string; widgets: unknown[] }[] = [{ header: "", widgets: [{ textParagraph: { text }, keyValue: null }] }];
   const entries = metadataEntries(event);
@@ -34,6 +34,6 @@ function googleChatBody(event: FluxEvent): string {
     });
   }
   return goJson({
-    cards: [{ header: { title: objName(event), subtitle: event.reportingController, imageUrl: null, imageStyle: null }, sections }],
+    cards: [{ header: { title, subtitle: event.reportingController, imageUrl: null, imageStyle: null }, sections }],
   });
 }

@@ -2,7 +2,7 @@ import { goJson } from "../lib/gojson";
 import { httpUrlProblem, problems } from "./kit/validate";
 import { eventUnixSeconds } from "./kit/go-strings";
 import { bearerAuth, passwordAuth, splitUserinfo } from "./kit/http-auth";
-import { metadataEntries, objName } from "./kit/text";
+import { metadataEntries, titleOf } from "./kit/text";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /** `grafana`: an annotation (Graphite format) on the annotations API, Bearer token or Basic auth. */
@@ -12,7 +12,8 @@ export const grafana: Notifier = {
   format: formatGrafana,
 };
 
-function formatGrafana({ event, settings }: NotifyContext): OutboundRequest {
+function formatGrafana(ctx: NotifyContext): OutboundRequest {
+  const { event, settings } = ctx;
   const { kind, namespace, name } = event.involvedObject;
   // Grafana splits tags at `:` for key/value display, so Flux replaces the ones inside metadata.
   const metadataTags = metadataEntries(event).map(([k, v]) => `${k.replaceAll(":", "|")}: ${v.replaceAll(":", "|")}`);
@@ -21,7 +22,7 @@ function formatGrafana({ event, settings }: NotifyContext): OutboundRequest {
     // (pkg/api/annotations.go PostGraphiteAnnotation); the millisecond field of the plain
     // annotations API is `time`, which Flux does not send.
     when: eventUnixSeconds(event),
-    text: objName(event),
+    text: titleOf(ctx),
     tags: ["flux", event.reportingController, ...metadataTags, `kind: ${kind}`, `name: ${name}`, `namespace: ${namespace}`],
   });
   const { url, authorization } = splitUserinfo(settings.address, bearerAuth(settings.token) ?? passwordAuth(settings));

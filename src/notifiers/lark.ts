@@ -2,7 +2,7 @@ import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
 import { retryAfterMs } from "./classify";
 import { httpUrlProblem, problems } from "./kit/validate";
-import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
+import { isError, jsonObject, metadataEntries, titleOf } from "./kit/text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
 // Feishu/Lark rate limits: "request trigger frequency limit", answered with 429 or 400.
@@ -12,18 +12,18 @@ const FREQUENCY_LIMIT_CODE = 99991400;
 export const lark: Notifier = {
   type: "lark",
   validate: (s) => problems(httpUrlProblem(s.address)),
-  format: ({ event, settings }) => ({
+  format: (ctx) => ({
     method: "POST",
-    url: settings.address,
+    url: ctx.settings.address,
     headers: { "Content-Type": "application/json" },
-    body: larkBody(event),
+    body: larkBody(ctx.event, titleOf(ctx)),
   }),
   classify: classifyLark,
   // Lark custom bot limits: 100 requests per minute and 5 per second per bot.
   paceMs: () => 600,
 };
 
-function larkBody(event: FluxEvent): string {
+function larkBody(event: FluxEvent, title: string): string {
   const error = isError(event);
   const lines = metadataEntries(event)
     .map(([key, value]) => `${key}: ${value}\n`)
@@ -33,7 +33,7 @@ function larkBody(event: FluxEvent): string {
     card: {
       config: { wide_screen_mode: true },
       header: {
-        title: { tag: "plain_text", content: `${error ? "🚨" : "💫"} ${objName(event)}` },
+        title: { tag: "plain_text", content: `${error ? "🚨" : "💫"} ${title}` },
         template: error ? "red" : "turquoise",
       },
       elements: [{ tag: "div", text: { tag: "lark_md", content: `**${event.message}**\n\n${lines}` } }],

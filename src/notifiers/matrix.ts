@@ -3,7 +3,7 @@ import { goJson } from "../lib/gojson";
 import { classifyResponse } from "./classify";
 import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
 import { sha1Hex } from "./git/http";
-import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
+import { isError, jsonObject, metadataEntries, titleOf } from "./kit/text";
 import type { Classification, Notifier, NotifyContext, OutboundRequest, ResponseSnapshot } from "./types";
 
 /**
@@ -24,7 +24,8 @@ export const matrix: Notifier = {
   classify: classifyMatrix,
 };
 
-async function formatMatrix({ event, settings }: NotifyContext): Promise<OutboundRequest> {
+async function formatMatrix(ctx: NotifyContext): Promise<OutboundRequest> {
+  const { event, settings } = ctx;
   // The transaction id is the SHA-1 of the event's Go JSON, as in Flux: every retry and every
   // redelivery of the same event reuses it, and the homeserver drops the duplicates.
   const txnId = await sha1Hex(encodeFluxEvent(event));
@@ -37,7 +38,7 @@ async function formatMatrix({ event, settings }: NotifyContext): Promise<Outboun
     // Concatenated without escaping, as Flux does: room ids are sent verbatim.
     url: `${settings.address}/_matrix/client/r0/rooms/${settings.channel}/send/m.room.message/${txnId}`,
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
-    body: goJson({ body: `${emoji} ${objName(event)}\n${event.message}\n${lines}`, msgtype: "m.text" }),
+    body: goJson({ body: `${emoji} ${titleOf(ctx)}\n${event.message}\n${lines}`, msgtype: "m.text" }),
   };
 }
 

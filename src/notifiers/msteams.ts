@@ -2,7 +2,7 @@ import type { FluxEvent } from "../flux/event";
 import { compareBytes, goJson } from "../lib/gojson";
 import { classifyResponse, retryAfterMs } from "./classify";
 import { httpUrlProblem, problems } from "./kit/validate";
-import { isError, metadataEntries, objName } from "./kit/text";
+import { isError, metadataEntries, titleOf } from "./kit/text";
 import type { Classification, Notifier, ResponseSnapshot } from "./types";
 
 /**
@@ -12,8 +12,10 @@ import type { Classification, Notifier, ResponseSnapshot } from "./types";
 export const msteams: Notifier = {
   type: "msteams",
   validate: (s) => problems(httpUrlProblem(s.address)),
-  format({ event, settings }) {
-    const body = isLegacyConnector(settings.address) ? messageCardBody(event) : adaptiveCardBody(event);
+  format(ctx) {
+    const { event, settings } = ctx;
+    const title = titleOf(ctx);
+    const body = isLegacyConnector(settings.address) ? messageCardBody(event, title) : adaptiveCardBody(event, title);
     return { method: "POST", url: settings.address, headers: { "Content-Type": "application/json" }, body };
   },
   classify: classifyTeams,
@@ -25,8 +27,7 @@ function isLegacyConnector(address: string): boolean {
   return URL.canParse(address) && new URL(address).hostname.endsWith(".webhook.office.com");
 }
 
-function messageCardBody(event: FluxEvent): string {
-  const title = objName(event);
+function messageCardBody(event: FluxEvent, title: string): string {
   return goJson({
     "@type": "MessageCard",
     "@context": "http://schema.org/extensions",
@@ -46,14 +47,14 @@ function messageCardBody(event: FluxEvent): string {
  * Flux's card elements embed optional structs whose fields are all `omitempty`, so an empty
  * message loses its `text` and an event without metadata gets a FactSet without `facts`.
  */
-function adaptiveCardBody(event: FluxEvent): string {
+function adaptiveCardBody(event: FluxEvent, title: string): string {
   const { summary, ...rest } = event.metadata;
   const facts = Object.keys(rest)
     .sort(compareBytes)
     .map((title) => ({ title, value: rest[title] }));
   if (summary !== undefined) facts.unshift({ title: "summary", value: summary });
   const items = [
-    withoutEmpty({ type: "TextBlock", text: objName(event), size: "large", weight: "bolder", wrap: true }),
+    withoutEmpty({ type: "TextBlock", text: title, size: "large", weight: "bolder", wrap: true }),
     withoutEmpty({ type: "TextBlock", text: event.message, color: isError(event) ? "attention" : "", wrap: true }),
     facts.length > 0 ? { type: "FactSet", facts } : { type: "FactSet" },
   ];

@@ -17,11 +17,11 @@ export const opsgenie: Notifier = {
   format: formatOpsgenie,
 };
 
-async function formatOpsgenie({ event, settings, cluster }: NotifyContext): Promise<OutboundRequest> {
+async function formatOpsgenie({ event, settings, cluster, rendered }: NotifyContext): Promise<OutboundRequest> {
   const { kind, namespace, name } = event.involvedObject;
   // Field order of Flux's OpsgenieAlert struct; `severity` overwrites a metadata key of that name.
   const body = goJson({
-    message: `${kind}/${name}`,
+    message: rendered?.title ?? `${kind}/${name}`,
     alias: await sha256Hex(`${settings.uid}/${cluster ? `${cluster}/` : ""}${kind}/${namespace}/${name}/${event.reason}`),
     description: event.message,
     details: sortedRecord({ ...event.metadata, severity: event.severity }),

@@ -24,7 +24,7 @@ export const pagerduty: Notifier = {
   paceMs: () => 500,
 };
 
-function formatPagerDuty({ event, settings }: NotifyContext): FormatResult {
+function formatPagerDuty({ event, settings, rendered }: NotifyContext): FormatResult {
   if (event.reason === "Progressing") return { skip: "pagerduty skips Progressing events (Flux reports only success or failure)" };
   // go-pagerduty V2Event / V2Payload field order; empty optional fields are omitted as there.
   const body: Record<string, unknown> = { routing_key: settings.channel, event_action: "resolve" };
@@ -32,7 +32,7 @@ function formatPagerDuty({ event, settings }: NotifyContext): FormatResult {
   if (event.severity === "error") {
     body.event_action = "trigger";
     const payload: Record<string, unknown> = {
-      summary: summary(event),
+      summary: rendered?.title ?? summary(event),
       source: `Flux ${event.reportingController}`,
       severity: "error",
       timestamp: eventTimeRFC3339(event),
@@ -62,13 +62,13 @@ async function exchangePagerDuty(ctx: NotifyContext, send: Send): Promise<Classi
 }
 
 /** The change event Flux sends after the resolve of an `info` event (`/v2/change/enqueue`), or undefined for other events. */
-export function pagerDutyChangeEvent({ event, settings }: NotifyContext): OutboundRequest | undefined {
+export function pagerDutyChangeEvent({ event, settings, rendered }: NotifyContext): OutboundRequest | undefined {
   if (event.reason === "Progressing" || event.severity !== "info") return undefined;
   // go-pagerduty v1.8.0 ChangeEventPayload order (summary first); `links` is omitempty and nil.
   return post(settings, "/v2/change/enqueue", {
     routing_key: settings.channel,
     payload: {
-      summary: summary(event),
+      summary: rendered?.title ?? summary(event),
       source: `Flux ${event.reportingController}`,
       timestamp: eventTimeRFC3339(event),
       custom_details: customDetails(event),

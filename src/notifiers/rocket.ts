@@ -1,6 +1,6 @@
 import { httpUrlProblem, problems } from "./kit/validate";
 import { slackBody } from "./slack";
-import { isError } from "./kit/text";
+import { isError, titleOf } from "./kit/text";
 import type { Notifier } from "./types";
 
 /**
@@ -11,8 +11,10 @@ import type { Notifier } from "./types";
 export const rocket: Notifier = {
   type: "rocket",
   validate: (s) => problems(httpUrlProblem(s.address)),
-  format({ event, settings }) {
+  format(ctx) {
+    const { event, settings } = ctx;
     const body = slackBody(event, {
+      title: titleOf(ctx),
       channel: settings.channel,
       username: settings.username,
       fallback: "",

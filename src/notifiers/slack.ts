@@ -2,7 +2,7 @@ import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
 import { retryAfterMs } from "./classify";
 import { httpUrlProblem, problems } from "./kit/validate";
-import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
+import { isError, jsonObject, metadataEntries, titleOf } from "./kit/text";
 import type { Classification, Notifier, ProviderSettings, ResponseSnapshot, SlackThreadReply } from "./types";
 
 /** The Web API method Flux recognises by exact address to check the `ok` field of its answers. */
@@ -13,6 +13,8 @@ const TRANSIENT_ERRORS = new Set(["ratelimited", "internal_error", "service_unav
 
 /** What differs between the three Slack-shaped payloads (slack, discord, rocket). */
 export interface SlackStyle {
+  /** The attachment's author line: Flux's objName or the Alert's title template. */
+  title: string;
   channel: string;
   username: string;
   fallback: string;
@@ -33,7 +35,7 @@ export function slackBody(event: FluxEvent, style: SlackStyle, thread?: SlackThr
       {
         fallback: style.fallback,
         color: style.color,
-        author_name: objName(event),
+        author_name: style.title,
         text: event.message,
         mrkdwn_in: ["text"],
         fields: metadataEntries(event).map(([title, value]) => ({ title, value, short: false })),
@@ -73,11 +75,13 @@ export const slack: Notifier = {
       postMessage && !s.channel ? "Slack chat.postMessage needs a channel: set spec.channel to the channel id or name" : undefined,
     );
   },
-  format({ event, settings, thread }) {
+  format(ctx) {
+    const { event, settings, thread } = ctx;
     const headers: Record<string, string> = { "Content-Type": "application/json" };
     if (settings.token) headers.Authorization = `Bearer ${settings.token}`;
-    const author = objName(event);
+    const author = titleOf(ctx);
     const body = slackBody(event, {
+      title: author,
       channel: settings.channel,
       username: settings.username || event.reportingController,
       fallback: `${author}: ${event.message.split("\n")[0]}`,

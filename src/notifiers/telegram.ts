@@ -2,7 +2,7 @@ import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
 import { classifyResponse } from "./classify";
 import { problems, tokenProblem } from "./kit/validate";
-import { isError, jsonObject, metadataEntries, objName } from "./kit/text";
+import { isError, jsonObject, metadataEntries, titleOf } from "./kit/text";
 import type { Classification, Notifier, ProviderSettings, ResponseSnapshot } from "./types";
 
 /** `telegram`: Bot API sendMessage in MarkdownV2; `spec.address` is ignored, as in Flux. */
@@ -16,12 +16,13 @@ export const telegram: Notifier = {
           ? "the Telegram bot token contains whitespace, '/', '?' or '#', which would change the request URL: check the token key in the Secret"
           : undefined),
     ),
-  format({ event, settings }) {
+  format(ctx) {
+    const { settings } = ctx;
     const [chatId, threadId] = splitChannel(settings.channel);
     const body = goJson({
       chat_id: chatId,
       ...(threadId ? { message_thread_id: threadId } : {}),
-      text: telegramText(event),
+      text: telegramText(ctx.event, titleOf(ctx, "/")),
       parse_mode: "MarkdownV2",
     });
     return {
@@ -40,8 +41,8 @@ export function escapeMarkdownV2(text: string): string {
   return text.replace(/[\\.\-_[\]()~>`#+=|{}!*]/g, "\\$&");
 }
 
-function telegramText(event: FluxEvent): string {
-  const heading = `${isError(event) ? "🚨" : "💫"} ${objName(event, "/")}`;
+function telegramText(event: FluxEvent, title: string): string {
+  const heading = `${isError(event) ? "🚨" : "💫"} ${title}`;
   const lines = metadataEntries(event)
     .map(([key, value]) => `\\- *${escapeMarkdownV2(key)}*: ${escapeMarkdownV2(value)}\n`)
     .join("");

@@ -64,12 +64,26 @@ export interface NotifyContext {
   now: number;
   /** The Slack thread this notice replies in (`flux-relay.fluxcd.io/slack-thread`, docs/noise-control.md). */
   thread?: SlackThreadReply;
+  /**
+   * Text rendered from the Alert's message templates (src/rules/message-template.ts), absent
+   * without them. `event.message` already holds `message`; the title and body go where the type
+   * has a title line or a whole-body template.
+   */
+  rendered?: RenderedText;
 }
 
 /** A reply in the thread of an earlier chat.postMessage (its `ts`), broadcast to the channel or not. */
 export interface SlackThreadReply {
   ts: string;
   broadcast: boolean;
+}
+
+/** What an Alert's templates rendered for one event; each field only when its template is set. */
+export interface RenderedText {
+  message?: string;
+  title?: string;
+  /** JSON text of the body template (generic, generic-hmac). */
+  body?: string;
 }
 
 /** A formatter's decision not to send anything for this event (e.g. `Progressing` for git types). */

@@ -1,7 +1,7 @@
 import type { FluxEvent } from "../flux/event";
 import { goJson } from "../lib/gojson";
 import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
-import { isError, metadataEntries, objName } from "./kit/text";
+import { isError, metadataEntries, titleOf } from "./kit/text";
 import type { Notifier } from "./types";
 
 /**
@@ -12,17 +12,17 @@ export const webex: Notifier = {
   type: "webex",
   validate: (s) =>
     problems(httpUrlProblem(s.address), s.channel ? undefined : "no Webex room: set spec.channel to the room id", tokenProblem(s.token, "Webex bot token")),
-  format: ({ event, settings }) => ({
+  format: (ctx) => ({
     method: "POST",
-    url: settings.address,
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
-    body: goJson({ roomId: settings.channel, markdown: webexMarkdown(event) }),
+    url: ctx.settings.address,
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${ctx.settings.token}` },
+    body: goJson({ roomId: ctx.settings.channel, markdown: webexMarkdown(ctx.event, titleOf(ctx)) }),
   }),
 };
 
-function webexMarkdown(event: FluxEvent): string {
+function webexMarkdown(event: FluxEvent, title: string): string {
   const lines = metadataEntries(event)
     .map(([key, value]) => `>**${key}**: ${value}\n`)
     .join("");
-  return `${isError(event) ? "💣" : "✅"} **${objName(event)}**\n${event.message}\n${lines}`;
+  return `${isError(event) ? "💣" : "✅"} **${title}**\n${event.message}\n${lines}`;
 }

@@ -36,7 +36,9 @@ export function prepareCommitStatus<State extends string>(ctx: NotifyContext, st
   const id = commitStatusId(ctx);
   if (event.reason === PROGRESSING && !states.progressing) return { skip: "Progressing events are not posted as commit statuses" };
   const sha = commitSha(event.metadata);
-  return { id, sha, state: toState(event, states), description: describeReason(event.reason), name: statusName(event) };
+  // The Alert's message template, when set, is the description (Flux's is the reason in words).
+  const description = ctx.rendered?.message ?? describeReason(event.reason);
+  return { id, sha, state: toState(event, states), description, name: statusName(event) };
 }
 
 function toState<State extends string>(event: FluxEvent, states: StateMapping<State>): State {

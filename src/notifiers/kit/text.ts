@@ -1,5 +1,6 @@
 import type { FluxEvent } from "../../flux/event";
 import { compareBytes } from "../../lib/gojson";
+import type { NotifyContext } from "../types";
 
 /**
  * Flux's title for an event, `kustomization/apps.flux-system` (the `objName` helper of
@@ -9,6 +10,11 @@ import { compareBytes } from "../../lib/gojson";
 export function objName(event: FluxEvent, namespaceSeparator = "."): string {
   const { kind, name, namespace } = event.involvedObject;
   return `${kind.toLowerCase()}/${name}${namespaceSeparator}${namespace}`;
+}
+
+/** The title line of a message: the Alert's rendered title template, else Flux's objName. */
+export function titleOf(ctx: Pick<NotifyContext, "event" | "rendered">, namespaceSeparator = "."): string {
+  return ctx.rendered?.title ?? objName(ctx.event, namespaceSeparator);
 }
 
 /** Whether Flux renders the event as a failure (red colour, alarm emoji). */
