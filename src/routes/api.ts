@@ -10,6 +10,7 @@ import { idsBodySchema } from "./api-schemas";
 import { openApiDocument } from "./openapi";
 import { clusters } from "./clusters";
 import { silences } from "./silences";
+import { alertPreview } from "./preview";
 import { alertView, providerView } from "./views";
 
 type Env_ = { Bindings: Env };
@@ -63,6 +64,7 @@ async function requireStoredProvider(c: Context<Env_>): Promise<ProviderRef> {
 }
 
 api.route("/silences", silences);
+api.route("/alerts", alertPreview);
 
 api.get("/openapi.json", (c) => c.json(openApiDocument()));
 
