@@ -58,3 +58,39 @@ export function formatterCases(type: ProviderType): { source: "vectors" | "synth
   });
   return { source: "synthetic", list: [{ event, settings, alert, cluster: "bench", now: NOW }] };
 }
+
+/** Templates a user would write (README.md, "message templates"), for the templated section. */
+const TEMPLATED: { name: string; type: ProviderType; annotations: Record<string, string> }[] = [
+  {
+    name: "slack, message and title templates",
+    type: "slack",
+    annotations: {
+      "flux-relay.fluxcd.io/title-template": "{{ .InvolvedObject.Kind }} {{ .InvolvedObject.Name }} on {{ .Cluster }}",
+      "flux-relay.fluxcd.io/template":
+        '{{ if eq .Severity "error" }}:red_circle:{{ else }}:large_green_circle:{{ end }} {{ .Message | trunc 200 }}\n{{- with .Revision }} (revision {{ . }}){{ end }}\n{{- range $k, $v := .Metadata }}\n• {{ $k }}: {{ $v }}{{ end }}',
+    },
+  },
+  { name: "github, description template", type: "github", annotations: { "flux-relay.fluxcd.io/template": "{{ .Cluster }}: {{ .Reason }} {{ .Message | trunc 100 }}" } },
+  {
+    // generic rather than generic-hmac: the HMAC (WebCrypto, 70+ µs in Node) would hide the template's cost.
+    name: "generic, CloudEvents body template",
+    type: "generic",
+    annotations: {
+      "flux-relay.fluxcd.io/body-template":
+        '{"specversion":"1.0","type":"io.fluxcd.{{ .Severity }}","source":"flux-relay/{{ .Cluster }}","subject":{{ toJson .InvolvedObject.Name }},"id":{{ printf "%s-%s" .Reason .Revision | toJson }},"time":"{{ date "2006-01-02T15:04:05Z07:00" .Timestamp }}","data":{"message":{{ toJson .Message }},"metadata":{{ toJson .Metadata }}}}',
+    },
+  },
+];
+
+/** The vector contexts of a few types, routed by an Alert carrying templates. */
+export function templatedCases(): { name: string; type: ProviderType; list: NotifyContext[] }[] {
+  return TEMPLATED.map(({ name, type, annotations }) => {
+    const alert = parseManifest("Alert", {
+      apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+      kind: "Alert",
+      metadata: { name: "bench", namespace: "flux-system", annotations },
+      spec: { providerRef: { name: "bench" }, eventSources: [{ kind: "Kustomization", name: "*" }] },
+    });
+    return { name, type, list: formatterCases(type).list.map((ctx) => ({ ...ctx, alert })) };
+  });
+}

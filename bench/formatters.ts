@@ -3,7 +3,8 @@
 import type { ProviderType } from "../src/flux/manifests";
 import { implementedTypes, notifierFor } from "../src/notifiers/registry";
 import type { NotifyContext } from "../src/notifiers/types";
-import { formatterCases } from "./formatter-cases";
+import { withTemplates } from "../src/rules/message-template";
+import { formatterCases, templatedCases } from "./formatter-cases";
 
 const WARMUP_MS = 200;
 const BATCHES = 15;
@@ -16,7 +17,11 @@ async function run(format: (ctx: NotifyContext) => unknown, list: NotifyContext[
 async function measure(type: ProviderType) {
   const notifier = notifierFor(type)!;
   const { source, list } = formatterCases(type);
-  const format = (ctx: NotifyContext) => notifier.format(ctx);
+  return { type, source, ...(await time((ctx: NotifyContext) => notifier.format(ctx), list)) };
+}
+
+/** Timing of one formatting function over a list of contexts: median, min and max µs per event. */
+async function time(format: (ctx: NotifyContext) => unknown, list: NotifyContext[]) {
   // Warm-up until the JIT has settled, then size batches to BATCH_MS so timer resolution is noise.
   let iterations = 0;
   const warmStart = performance.now();
@@ -33,10 +38,25 @@ async function measure(type: ProviderType) {
   }
   perEventUs.sort((a, b) => a - b);
   const r = (v: number) => Math.round(v * 100) / 100;
-  return { type, source, cases: list.length, iterations: perBatch * BATCHES, medianUs: r(perEventUs[Math.floor(BATCHES / 2)]), minUs: r(perEventUs[0]), maxUs: r(perEventUs[BATCHES - 1]) };
+  return { cases: list.length, iterations: perBatch * BATCHES, medianUs: r(perEventUs[Math.floor(BATCHES / 2)]), minUs: r(perEventUs[0]), maxUs: r(perEventUs[BATCHES - 1]) };
 }
 
-// Types named on the command line narrow the run (for profiling one formatter with --cpu-prof).
+/** Rendering the Alert's templates plus formatting, as a delivery attempt does (src/rules/message-template.ts). */
+async function measureTemplated() {
+  const out = [];
+  for (const { name, type, list } of templatedCases()) {
+    const notifier = notifierFor(type)!;
+    out.push({ case: name, type, ...(await time((ctx) => notifier.format(withTemplates(ctx).ctx), list)) });
+  }
+  return out;
+}
+
+// `--templates` runs only the templated section; types named on the command line narrow the run
+// (for profiling one formatter with --cpu-prof).
+if (process.argv.includes("--templates")) {
+  process.stdout.write(JSON.stringify({ node: process.version, results: [], templated: await measureTemplated() }));
+  process.exit(0);
+}
 const only = process.argv.slice(2);
 const results = [];
 for (const type of implementedTypes()) {
@@ -48,4 +68,4 @@ for (const type of implementedTypes()) {
     results.push({ type, error: String(err).slice(0, 200) });
   }
 }
-process.stdout.write(JSON.stringify({ node: process.version, results }));
+process.stdout.write(JSON.stringify({ node: process.version, results, templated: only.length > 0 ? [] : await measureTemplated() }));

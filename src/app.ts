@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { RelayError } from "./lib/errors";
 import { log } from "./lib/log";
 import { api } from "./routes/api";
+import { alertDetail } from "./routes/alert-detail";
 import { dashboard } from "./routes/dashboard";
 import { demo } from "./routes/demo";
 import { health } from "./routes/health";
@@ -16,6 +17,7 @@ app.route("/healthz", health);
 app.route("/api/v1", api);
 app.route("/demo", demo);
 app.route("/metrics", metrics);
+app.route("/", alertDetail);
 app.route("/", dashboard);
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, details: [] }, 404));

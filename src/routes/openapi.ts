@@ -15,6 +15,7 @@ import {
   testOutcomeSchema,
 } from "./api-schemas";
 import { silenceInputSchema, silenceViewSchema } from "../rules/silences";
+import { alertPreviewSchema } from "./preview";
 
 type JsonSchema = Record<string, unknown>;
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -47,6 +48,7 @@ function componentSchemas(): Record<string, JsonSchema> {
   out.add(idsBodySchema, { id: "DeadLetterSelection" });
   out.add(silenceViewSchema, { id: "Silence" });
   out.add(z.object({ items: z.array(silenceViewSchema) }), { id: "SilenceList" });
+  out.add(alertPreviewSchema, { id: "AlertPreview" });
   const inputs = z.registry<{ id: string }>();
   inputs.add(providerManifestSchema, { id: "ProviderManifest" });
   inputs.add(alertManifestSchema, { id: "AlertManifest" });
@@ -147,6 +149,21 @@ function silencePaths() {
   };
 }
 
+function previewPaths() {
+  return {
+    [`${path("alerts")}/preview`]: {
+      parameters: objectParams,
+      post: {
+        operationId: "previewAlert",
+        description: "The exact request the Alert's provider would send for an event as a cluster posts it (or, with an empty body, a sample event per severity), with secrets redacted, noise control's decision and the rendered templates. Sends nothing.",
+        parameters: [{ name: "cluster", in: "query", required: false, schema: { type: "string", pattern: "^[a-z0-9-]{1,63}$" }, description: "the sending cluster to assume" }],
+        requestBody: { required: false, content: json({ type: "object", description: "a Flux event" }) },
+        responses: { 200: ok("one preview per event", ref("AlertPreview")), 400: error("the event or the cluster is invalid"), ...errors, ...notFound, 413: error("event too large"), 422: error("the stored Alert is invalid") },
+      },
+    },
+  };
+}
+
 let cached: JsonSchema | undefined;
 
 /** The OpenAPI 3.1 description of the admin API, built from the zod schemas once per isolate. */
@@ -170,6 +187,7 @@ export function openApiDocument(): JsonSchema {
         parameters: [{ name: "cluster", in: "path", required: true, schema: { type: "string", pattern: "^[a-z0-9-]{1,63}$" } }],
         get: { operationId: "getCluster", responses: { 200: ok("the cluster's intake counters, backlog and hourly buckets", ref("Cluster")), 400: error("not a cluster name"), ...errors, ...notFound } },
       },
+      ...previewPaths(),
     },
     components: {
       securitySchemes: { adminToken: { type: "http", scheme: "bearer", description: "the ADMIN_TOKEN secret" } },

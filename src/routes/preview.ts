@@ -1,10 +1,31 @@
 import { Hono } from "hono";
+import * as z from "zod";
 import { configKey, loadConfig } from "../config/store";
 import { parseFluxEvent } from "../flux/event";
 import { BadRequestError, InvalidManifestError, NotFoundError, PayloadTooLargeError } from "../lib/errors";
 import { previewAlert, sampleEvents } from "../rules/preview";
 
 type Env_ = { Bindings: Env };
+
+const previewRequestSchema = z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string() });
+
+/** The answer of the preview route (src/rules/preview.ts AlertPreview), for the OpenAPI document. */
+export const alertPreviewSchema = z.object({
+  alert: z.object({ namespace: z.string(), name: z.string() }),
+  cluster: z.string().nullable(),
+  provider: z.object({ namespace: z.string(), name: z.string(), type: z.string().nullable() }),
+  previews: z.array(
+    z.object({
+      event: z.record(z.string(), z.unknown()).describe("the event as the provider would receive it"),
+      matched: z.boolean().describe("whether the Alert selects the event"),
+      noise: z.object({ deliver: z.boolean(), outcome: z.enum(["delivered", "suppressed", "silenced"]), reason: z.string(), transition: z.string().optional() }),
+      template: z.object({ rendered: z.object({ message: z.string().optional(), title: z.string().optional(), body: z.string().optional() }).optional(), error: z.string().optional() }).optional(),
+      request: previewRequestSchema.optional().describe("secrets redacted"),
+      skipped: z.string().optional(),
+      error: z.string().optional(),
+    }),
+  ),
+});
 
 /** Same bound as the hook: a Flux event is a few KiB. */
 const MAX_EVENT_BYTES = 1024 * 1024;

@@ -43,6 +43,7 @@ const ROUTES: [string, string, string?][] = [
   ["GET", "/api/v1/alerts/flux-system/a"],
   ["PUT", "/api/v1/alerts/flux-system/a", "{}"],
   ["DELETE", "/api/v1/alerts/flux-system/a"],
+  ["POST", "/api/v1/alerts/flux-system/a/preview"],
   ["GET", "/api/v1/silences"],
   ["POST", "/api/v1/silences", "{}"],
   ["GET", "/api/v1/silences/:id"],
