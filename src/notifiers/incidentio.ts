@@ -16,13 +16,13 @@ export const incidentio: Notifier = {
   format: formatIncidentio,
 };
 
-function formatIncidentio({ event, settings }: NotifyContext): FormatResult {
+function formatIncidentio({ event, settings, rendered }: NotifyContext): FormatResult {
   if (event.reason === "Progressing") return { skip: "incident.io skips Progressing events (Flux reports only a failure or a recovery)" };
   const metadata: Record<string, string> = { ...event.metadata, severity: event.severity, reason: event.reason };
   if (event.reportingController) metadata.reportingController = event.reportingController;
   // Flux's IncidentioPayload field order; description and source_url are omitempty (source_url is never set).
   const payload: Record<string, unknown> = {
-    title: `${objName(event)}: ${event.reason}`,
+    title: rendered?.title ?? `${objName(event)}: ${event.reason}`,
     status: event.severity === "error" ? "firing" : "resolved",
     deduplication_key: event.involvedObject.uid,
   };

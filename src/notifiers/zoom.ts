@@ -3,7 +3,7 @@ import { goJson } from "../lib/gojson";
 import { httpUrlProblem, problems, tokenProblem } from "./kit/validate";
 import { goEncodeQuery, goParseQuery } from "./kit/go-strings";
 import { splitUserinfo } from "./kit/http-auth";
-import { metadataEntries, objName } from "./kit/text";
+import { metadataEntries, titleOf } from "./kit/text";
 import type { Notifier, NotifyContext, OutboundRequest } from "./types";
 
 /**
@@ -17,14 +17,15 @@ export const zoom: Notifier = {
   format: formatZoom,
 };
 
-function formatZoom({ event, settings }: NotifyContext): OutboundRequest {
+function formatZoom(ctx: NotifyContext): OutboundRequest {
+  const { event, settings } = ctx;
   // The token is the Authorization header, so address credentials never reach the wire (net/http).
   const { url } = splitUserinfo(settings.address, settings.token);
   return {
     method: "POST",
     url: withRichFormat(url),
     headers: { "Content-Type": "application/json", Authorization: settings.token },
-    body: zoomBody(event),
+    body: zoomBody(event, titleOf(ctx)),
   };
 }
 
@@ -42,12 +43,12 @@ function withRichFormat(address: string): string {
 }
 
 /** Flux's ZoomPayload: the title and severity as head, the message, then metadata as fields. */
-function zoomBody(event: FluxEvent): string {
+function zoomBody(event: FluxEvent, title: string): string {
   const message: Record<string, unknown> = { type: "message" };
   // `text` and `items` are omitempty in Flux's ZoomBodyItem.
   if (event.message) message.text = event.message;
   const body: Record<string, unknown>[] = [message];
   const fields = metadataEntries(event).map(([key, value]) => ({ key, value }));
   if (fields.length > 0) body.push({ type: "fields", items: fields });
-  return goJson({ content: { head: { text: objName(event), sub_head: { text: event.severity } }, body } });
+  return goJson({ content: { head: { text: title, sub_head: { text: event.severity } }, body } });
 }

@@ -35,7 +35,7 @@ function firstSendable(type: string): Vector {
 }
 
 // Types with a title line; every type but grafana (whose annotation carries no message) has a message.
-const TITLED = new Set(["datadog", "discord", "googlechat", "grafana", "lark", "matrix", "msteams", "opsgenie", "pagerduty", "rocket", "slack", "telegram", "webex"]);
+const TITLED = new Set(["datadog", "discord", "googlechat", "grafana", "incident.io", "lark", "matrix", "msteams", "opsgenie", "pagerduty", "rocket", "slack", "telegram", "webex", "zoom"]);
 const NO_MESSAGE = new Set(["grafana"]);
 
 describe("rendered templates land where each type puts Flux's message and title", () => {
