@@ -58,8 +58,8 @@ describe("e2e: the Alert detail view previews templates live (headless Chromium)
     // Live: editing the cluster and the template re-renders the preview through /dashboard/alert-preview.js.
     await page.fill("#cluster", "prod-eu");
     await page.fill("#template", "{{ .Cluster | upper }} {{ .Reason }} at {{ .Revision | trunc 16 }}");
-    await expect.poll(() => preview.locator(".rendered-message").first().innerText()).toBe("PROD-EU ReconciliationFailed at main@sha1:0123456");
-    expect(await preview.locator(".request-body").first().innerText()).toContain('"text": "PROD-EU ReconciliationFailed at main@sha1:0123456"');
+    await expect.poll(() => preview.locator(".rendered-message").first().innerText()).toBe("PROD-EU ReconciliationFailed at main@sha1:012345");
+    expect(await preview.locator(".request-body").first().innerText()).toContain('"text": "PROD-EU ReconciliationFailed at main@sha1:012345"');
 
     // A template error is shown, with its position, and the preview falls back to Flux's message.
     await page.fill("#template", "{{ .Message | nosuch }}");
