@@ -373,7 +373,7 @@ function AlertsPanel(props: { alerts: DashboardData["alerts"] }) {
               const good = ready?.status === "True";
               return (
                 <tr data-alert={a.id}>
-                  <td class="name" data-label="Alert">{a.id}{a.suspended ? <span class="muted"> (suspended)</span> : null}</td>
+                  <td class="name" data-label="Alert"><a href={`/dashboard/alerts/${a.id}`} title="templates and preview">{a.id}</a>{a.suspended ? <span class="muted"> (suspended)</span> : null}</td>
                   <td data-label="Provider">{a.provider}</td>
                   <td data-label="Severity">{a.severity}</td>
                   <td class="message" data-label="Sources">{a.sources}</td>

@@ -47,7 +47,11 @@ describe("e2e: the Alert detail view previews templates live (headless Chromium)
     await page.goto(relay().url);
     await page.fill("#token", E2E_ADMIN_TOKEN);
     await Promise.all([page.waitForURL(`${relay().url}/`), page.click("button[type=submit]")]);
-    await page.goto(`${relay().url}/dashboard/alerts/${NAMESPACE}/apps-to-chat`);
+    // The Alerts table links each Alert to its detail view.
+    await Promise.all([
+      page.waitForURL(`${relay().url}/dashboard/alerts/${NAMESPACE}/apps-to-chat`),
+      page.click(`#alerts tr[data-alert="${NAMESPACE}/apps-to-chat"] a`),
+    ]);
 
     // The Alert's own template and a sample error event, previewed server-side on load.
     expect(await page.inputValue("#template")).toContain("{{ .InvolvedObject.Name }}");
