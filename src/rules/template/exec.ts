@@ -1,4 +1,4 @@
-import { position } from "./lexer";
+import { position, TemplateError } from "./lexer";
 import { checkArg, FUNCTIONS, type FuncContext } from "./functions";
 import type { Command, Node, Operand, ParsedTemplate, Pipeline } from "./parser";
 import { ExecError, GoMap, isStruct, printValue, truth, typeName, utf8Length, type Value } from "./values";
@@ -18,16 +18,7 @@ export interface ExecLimits {
 }
 
 /** A failure while rendering, with the position of the action that failed. */
-export class TemplateExecError extends Error {
-  override name = "TemplateExecError";
-  constructor(
-    readonly detail: string,
-    readonly line: number,
-    readonly column: number,
-  ) {
-    super(`template: ${line}:${column}: ${detail}`);
-  }
-}
+export class TemplateExecError extends TemplateError {}
 
 export interface ExecResult {
   text: string;

@@ -37,17 +37,20 @@ export interface Token {
 const KEYWORDS = new Set(["if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"]);
 const TRIM_SPACE = /[ \t\r\n]/;
 
-/** A template that cannot be parsed, with the position of the offending text. */
-export class TemplateSyntaxError extends Error {
-  override name = "TemplateSyntaxError";
+/** A template error with its position (1-based line and column), as `template: 2:5: <detail>`. */
+export class TemplateError extends Error {
   constructor(
     readonly detail: string,
     readonly line: number,
     readonly column: number,
   ) {
     super(`template: ${line}:${column}: ${detail}`);
+    this.name = new.target.name;
   }
 }
+
+/** A template that cannot be parsed, with the position of the offending text. */
+export class TemplateSyntaxError extends TemplateError {}
 
 /** 1-based line and column (in characters) of an offset. */
 export function position(src: string, pos: number): { line: number; column: number } {
