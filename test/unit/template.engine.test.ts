@@ -306,6 +306,10 @@ describe("sprig-like functions", () => {
   ];
   for (const [input, want] of cases) it(input, () => expect(run(input, data)).toBe(want));
 
+  it("date: fractional seconds (.000 fixed, .999 trimmed), 12-hour clock, day of year", () => {
+    const t = new GoTime(Date.parse("2026-03-01T00:07:09.120Z"));
+    expect(run('{{ date "15:04:05.000|05.999|05.9|3:04 pm|002" .T }}', { T: t })).toBe("00:07:09.120|09.12|09.1|12:07 am|060");
+  });
   it("a string function refuses a missing value, as Go's validateType does", () => {
     expect(() => run("{{ .Meta.missing | upper }}", data)).toThrow(/error calling upper: invalid value; expected string/);
     expect(() => run("{{ upper 3 }}", data)).toThrow(/expected string; got int/);

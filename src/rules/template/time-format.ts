@@ -54,30 +54,52 @@ function dayOfYear(d: Date): number {
   return Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
 }
 
-/** Formats `ms` (UTC) with a Go layout. */
-export function formatGoTime(layout: string, ms: number): string {
-  const d = new Date(ms);
-  let out = "";
+type Piece = string | ((d: Date) => string);
+
+// Layouts parsed once: templates format every event with the same few layouts.
+const compiledLayouts = new Map<string, Piece[]>();
+
+function compileLayout(layout: string): Piece[] {
+  const pieces: Piece[] = [];
   let i = 0;
   outer: while (i < layout.length) {
     const rest = layout.slice(i);
     const fraction = FRACTION.exec(rest);
     if (fraction) {
       // .000 prints that many digits; .999 the same without trailing zeros (and no dot if none).
-      const digits = String(d.getUTCMilliseconds()).padStart(3, "0").padEnd(9, "0").slice(0, fraction[1].length);
-      out += fraction[1][0] === "0" ? rest[0] + digits : digits.replace(/0+$/, "") ? rest[0] + digits.replace(/0+$/, "") : "";
+      const [separator, width, fixed] = [rest[0], fraction[1].length, fraction[1][0] === "0"];
+      pieces.push((d) => {
+        const digits = String(d.getUTCMilliseconds()).padStart(3, "0").padEnd(9, "0").slice(0, width);
+        if (fixed) return separator + digits;
+        const trimmed = digits.replace(/0+$/, "");
+        return trimmed ? separator + trimmed : "";
+      });
       i += fraction[0].length;
       continue;
     }
     for (const [chunk, render] of CHUNKS) {
       if (rest.startsWith(chunk)) {
-        out += render(d);
+        pieces.push(render);
         i += chunk.length;
         continue outer;
       }
     }
-    out += layout[i];
+    pieces.push(layout[i]);
     i++;
   }
+  return pieces;
+}
+
+/** Formats `ms` (UTC) with a Go layout. */
+export function formatGoTime(layout: string, ms: number): string {
+  let pieces = compiledLayouts.get(layout);
+  if (!pieces) {
+    pieces = compileLayout(layout);
+    if (compiledLayouts.size >= 64) compiledLayouts.clear();
+    compiledLayouts.set(layout, pieces);
+  }
+  const d = new Date(ms);
+  let out = "";
+  for (const piece of pieces) out += typeof piece === "string" ? piece : piece(d);
   return out;
 }
