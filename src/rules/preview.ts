@@ -3,11 +3,13 @@ import type { FluxEvent } from "../flux/event";
 import { providerFilter } from "../flux/filters";
 import type { AlertManifest } from "../flux/manifests";
 import { matchAlert } from "../flux/match";
-import { cleanMetadata, combineMetadata, removeToken } from "../flux/metadata";
+import { combineMetadata } from "../flux/metadata";
+import { prepareEvent } from "../ingress/route";
 import { redact } from "../lib/redact";
 import { resolveProvider } from "../notifiers/factory";
 import { notifierFor } from "../notifiers/registry";
 import { FormatError, isSkip, type RenderedText } from "../notifiers/types";
+import { selectsCluster } from "./clusters";
 import { withTemplates } from "./message-template";
 import { decideNotice, noisePolicy, TRANSITION_KEY } from "./noise";
 import { matchingSilence } from "./silences";
@@ -36,7 +38,7 @@ export interface NoisePreview {
 export interface EventPreview {
   /** The event as the provider would receive it (metadata combined for this Alert). */
   event: FluxEvent;
-  /** Whether the Alert selects the event (sources, severity, inclusion and exclusion lists). */
+  /** Whether the Alert selects the event (cluster selection, sources, severity, inclusion and exclusion lists). */
   matched: boolean;
   noise: NoisePreview;
   /** The Alert's rendered templates, or the error that makes delivery fall back to Flux's message. */
@@ -119,9 +121,9 @@ export async function previewAlert(env: object, config: ConfigSnapshot, alert: A
   const resolved = manifest ? resolveProvider(manifest, env) : undefined;
   const previews: EventPreview[] = [];
   for (const raw of received) {
-    const event = removeToken(cleanMetadata(raw));
-    const matched = matchAlert(event, alert).matched;
-    const combined = combineMetadata(event, alert, cluster).event;
+    const { event, shape } = await prepareEvent(raw);
+    const matched = (cluster === undefined || selectsCluster(alert, cluster)) && matchAlert(event, alert).matched;
+    const combined = combineMetadata(event, alert, cluster, shape).event;
     const noise = previewNoise(alert, cluster, combined, config, now);
     const delivered = noise.transition ? { ...combined, metadata: { ...combined.metadata, [TRANSITION_KEY]: noise.transition } } : combined;
     const preview: EventPreview = { event: delivered, matched, noise };
@@ -130,7 +132,7 @@ export async function previewAlert(env: object, config: ConfigSnapshot, alert: A
       preview.error = `provider ${ref.namespace}/${ref.name} not found`;
       continue;
     }
-    const filter = providerFilter(event, manifest.spec.type);
+    const filter = providerFilter(event, manifest.spec.type, shape);
     if (!filter.pass) preview.skipped = filter.reason;
     const notifier = notifierFor(manifest.spec.type);
     if (!notifier || !resolved.settings) {
