@@ -16,6 +16,13 @@ import { profileWorker, summarizeProfile, type CpuProfile } from "./inspector";
 import { latency, load, round, sign, type Latency, type LoadResult } from "./load";
 
 const PROFILE = process.argv.includes("--profile");
+/**
+ * `--noise` puts noise control on every Alert (`flux-relay.fluxcd.io/notify: all`: each delivery
+ * reads its object's state row at intake, docs/noise-control.md) and writes noise.*, to compare
+ * with latest.*. `all` rather than `changes`: the bench sends info events only, which `changes`
+ * would suppress, leaving no drain to measure; the intake work per delivery is the same.
+ */
+const NOISE = process.argv.includes("--noise");
 const SECTIONS = ["ingress", "fanout", "drain", "latency", "formatters"] as const;
 type Section = (typeof SECTIONS)[number];
 /**
@@ -32,7 +39,7 @@ const ONLY = (() => {
 })();
 const runs = (section: Section) => !ONLY || ONLY.has(section);
 /** A profiled run's timings carry the profiler's overhead: it writes profile.* and leaves latest.* alone. */
-const OUT = PROFILE ? "profile" : "latest";
+const OUT = PROFILE ? "profile" : NOISE ? "noise" : "latest";
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const RESULTS = path.join(ROOT, "bench/results");
 const PROFILES = path.join(ROOT, "test/artifacts/bench");
@@ -225,7 +232,7 @@ function alert(name: string, providerName: string, objects: string[]) {
   return {
     apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
     kind: "Alert",
-    metadata: { name, namespace: NAMESPACE },
+    metadata: { name, namespace: NAMESPACE, ...(NOISE ? { annotations: { "flux-relay.fluxcd.io/notify": "all" } } : {}) },
     spec: { providerRef: { name: providerName }, eventSources: objects.map((o) => ({ kind: "Kustomization", name: o })) },
   };
 }
