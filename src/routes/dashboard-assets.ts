@@ -76,6 +76,7 @@ select { font: inherit; color: var(--fg); background: var(--panel); border: 1px 
 .pager { display: flex; gap: 1rem; margin-top: 0.5rem; }
 .silences { margin: 0; padding-left: 1.2rem; }
 .silences li { margin-bottom: 0.3rem; overflow-wrap: anywhere; }
+.silence-form label { display: block; margin: 0.2rem 0; }
 .bulk { list-style: none; padding: 0; margin: 0 0 0.6rem; display: grid; gap: 0.3rem; }
 .letters { display: grid; gap: 0.4rem; }
 details.letter { background: var(--panel); border: 1px solid var(--line); border-left: 4px solid var(--bad); border-radius: 4px; padding: 0.4rem 0.7rem; }

@@ -3,6 +3,7 @@ import {
   lastHours, OUTCOMES, plural, span,
   type AttemptRow, type ClusterRow, type DashboardData, type DeadLetterRow, type DeliveryFilter, type ProviderRow, type ProviderState, type SilenceRow,
 } from "./dashboard-data";
+import { ExpireSilenceButton, objectOfSummary, SilenceFormFor } from "./dashboard-silences";
 import { alignHours, Sparkline } from "./dashboard-sparkline";
 
 /**
@@ -261,6 +262,7 @@ function DeadLetterView(props: { letter: DeadLetterRow; now: number; canWrite: b
         <div class="actions">
           <Action provider={d.provider} action="replay" label="Replay" ids={[d.id]} />
           <Action provider={d.provider} action="discard" label="Discard" ids={[d.id]} danger />
+          <SilenceFormFor cluster={d.cluster} object={d.event ?? objectOfSummary(d.summary)} now={props.now} />
         </div>
       ) : null}
     </details>
@@ -341,7 +343,7 @@ function DeliveriesPanel(props: { deliveries: DashboardData["deliveries"]; now: 
   );
 }
 
-function SilencesPanel(props: { silences: SilenceRow[]; now: number }) {
+function SilencesPanel(props: { silences: SilenceRow[]; now: number; canWrite: boolean }) {
   const { silences, now } = props;
   return (
     <section id="silences" aria-labelledby="silences-h">
@@ -352,6 +354,7 @@ function SilencesPanel(props: { silences: SilenceRow[]; now: number }) {
             <li id={`silence-${s.id}`} data-silence={s.id}>
               <code>{s.matchers}</code>{` ends in ${span(s.endsAt - now)}`}
               <div class="message">{`${s.createdBy ? `by ${s.createdBy}` : ""}${s.createdBy && s.comment ? ": " : ""}${s.comment}`}</div>
+              {props.canWrite ? <ExpireSilenceButton id={s.id} /> : null}
             </li>
           ))}
         </ul>
@@ -406,7 +409,7 @@ export function LiveSections(props: { data: DashboardData }) {
       <ClustersPanel clusters={d.clusters} now={d.now} />
       <ProvidersPanel providers={d.providers} now={d.now} canWrite={d.canWrite} />
       <DeadLettersPanel deadLetters={d.deadLetters} providers={d.providers} now={d.now} canWrite={d.canWrite} />
-      <SilencesPanel silences={d.silences} now={d.now} />
+      <SilencesPanel silences={d.silences} now={d.now} canWrite={d.canWrite} />
       <DeliveriesPanel deliveries={d.deliveries} now={d.now} />
       <AlertsPanel alerts={d.alerts} />
       <p class="muted small updated">{`As of ${iso(d.now)}`}</p>

@@ -5,10 +5,13 @@ import { loadConfig } from "../config/store";
 import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRef } from "../delivery/provider-object";
 import { timingSafeEqual } from "../lib/crypto";
+import { RelayError } from "../lib/errors";
 import { createSession, SESSION_COOKIE, sessionValid } from "../lib/session";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./dashboard-assets";
 import { deliveryFilter, gatherDashboard, plural } from "./dashboard-data";
+import { silenceFromForm } from "./dashboard-silences";
 import { DashboardPage, LiveSections, LoginPage, MessagePage } from "./dashboard-view";
+import { createSilence, expireSilenceById } from "./silences";
 
 type Env_ = { Bindings: Env };
 
@@ -119,7 +122,33 @@ dashboard.post("/dashboard/providers/:ns/:name/:action", sameOrigin, requireSess
   } else {
     message = `${name}: ${plural((await stub.discardDeadLetters(ids)).discarded, "dead letter")} discarded.`;
   }
+  return flashAndReturn(c, message);
+});
+
+/** Back to the page, which shows `message` once. */
+function flashAndReturn(c: Context<Env_>, message: string) {
   // A short-lived cookie rather than a query parameter, so no link can make the page say anything.
   setCookie(c, FLASH_COOKIE, message.slice(0, 1000), { path: "/", httpOnly: true, sameSite: "Strict", secure: secure(c), maxAge: 60 });
   return c.redirect("/", 303);
+}
+
+/** The silence forms of src/routes/dashboard-silences.tsx, through the silences API's own validation. */
+dashboard.post("/dashboard/silences", sameOrigin, requireSession, async (c) => {
+  try {
+    const created = await createSilence(c.env, silenceFromForm(await c.req.parseBody(), Date.now()));
+    return flashAndReturn(c, `Silence ${created.id} created (${Object.entries(created.matchers).map(([k, v]) => `${k}=${v}`).join(", ")}), until ${created.endsAt}.`);
+  } catch (err) {
+    if (!(err instanceof RelayError)) throw err;
+    return flashAndReturn(c, `Silence not created: ${[err.message, ...err.details].join("; ")}`);
+  }
+});
+
+dashboard.post("/dashboard/silences/:id/expire", sameOrigin, requireSession, async (c) => {
+  try {
+    const expired = await expireSilenceById(c.env, c.req.param("id"));
+    return flashAndReturn(c, `Silence ${expired.id} expired.`);
+  } catch (err) {
+    if (!(err instanceof RelayError)) throw err;
+    return flashAndReturn(c, `Silence not expired: ${err.message}`);
+  }
 });
