@@ -2,6 +2,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { appJwt, gitHubApp, privateKeyDer } from "../../src/notifiers/git/github-app";
 import { github } from "../../src/notifiers/github";
+import { githubDispatch } from "../../src/notifiers/githubdispatch";
+import { formatRequest } from "../support/notifier-kit";
+import { vectorContext } from "../support/vectors";
 import { problemMessages } from "../../src/notifiers/kit/validate";
 import { loadVectors, vectorSettings } from "../support/vectors";
 
@@ -40,5 +43,13 @@ describe("GitHub App settings (fluxcd/pkg auth/githubapp)", () => {
 
   it("prefers the token, as Flux does", () => {
     expect(problemMessages(github.validate({ ...settings, token: "ghp_x", secret: { githubAppID: "1" } }))).toEqual([]);
+  });
+
+  it("leaves Authorization to the transport for an App, on githubdispatch as on github", async () => {
+    const secret = { githubAppID: "42", githubAppInstallationID: "7", githubAppPrivateKey: PKCS1 };
+    const ctx = vectorContext(loadVectors("githubdispatch")[0], { settings: { token: "", password: "", secret } });
+    const req = await formatRequest(githubDispatch, ctx);
+    expect(req.headers.Authorization).toBeUndefined();
+    expect(req.gitHubApp).toMatchObject({ as: "installation", app: { appId: "42", installationId: "7", api: "https://api.github.com/" } });
   });
 });
