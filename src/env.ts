@@ -23,6 +23,8 @@ export interface RelayEnv {
   /** DEMO_INBOX === "true": the built-in demo destination of `npm run dev`. */
   demoInbox: boolean;
   retry: { minDelayMs: number; maxDelayMs: number; maxAgeMs: number };
+  /** CLUSTER_SILENT_MINUTES (default 60) in ms: the status page flags a cluster without an event for longer. */
+  clusterSilentMs: number;
 }
 
 /** The binding names whose raw strings determine RelayEnv. */
@@ -35,6 +37,7 @@ const SOURCES = [
   "RETRY_MIN_SECONDS",
   "RETRY_MAX_SECONDS",
   "MAX_MESSAGE_AGE_SECONDS",
+  "CLUSTER_SILENT_MINUTES",
 ] as const;
 
 type Raw = Partial<Record<(typeof SOURCES)[number], unknown>>;
@@ -65,7 +68,13 @@ function parse(env: Raw): RelayEnv {
       maxDelayMs: seconds(env.RETRY_MAX_SECONDS, 600, { zero: false }),
       maxAgeMs: seconds(env.MAX_MESSAGE_AGE_SECONDS, 86_400, { zero: false }),
     },
+    clusterSilentMs: seconds(minutesAsSeconds(env.CLUSTER_SILENT_MINUTES), 3600, { zero: false }),
   };
+}
+
+/** A minutes var as seconds for `seconds()`; unset or not a number stays so (the default applies). */
+function minutesAsSeconds(value: unknown): unknown {
+  return value === undefined || value === null || value === "" ? value : Number(value) * 60;
 }
 
 /**

@@ -5,8 +5,10 @@ import type { LatencyHistogram } from "../delivery/metrics-store";
 import type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus } from "../delivery/provider-object";
 import type { Condition } from "../delivery/status";
 import type { ProviderManifest } from "../flux/manifests";
-import { silenceState, type Silence } from "../rules/silences";
+import { relayEnv } from "../env";
+import type { ClusterView } from "../ingress/cluster-object";
 import { log } from "../lib/log";
+import { silenceState, type Silence } from "../rules/silences";
 import { listClusters } from "./clusters";
 
 /**
@@ -134,15 +136,6 @@ export const DELIVERIES_PER_PAGE = 25;
 const HISTORY_KEPT = 1000;
 const DEAD_LETTERS_SHOWN = 20;
 const HOURS_SHOWN = 24;
-
-/** CLUSTER_SILENT_MINUTES: a cluster without an event for longer is flagged (default 60). */
-export const DEFAULT_CLUSTER_SILENT_MINUTES = 60;
-
-export function clusterSilentMinutes(env: Env): number {
-  const raw = env.CLUSTER_SILENT_MINUTES;
-  const n = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isFinite(n) && n > 0 ? n : DEFAULT_CLUSTER_SILENT_MINUTES;
-}
 
 /** Reads the deliveries filter from the page's query parameters; unknown values are ignored. */
 export function deliveryFilter(query: Record<string, string | undefined>): DeliveryFilter {
@@ -329,20 +322,10 @@ async function gatherDeadLetters(env: Env, providers: ProviderRow[]): Promise<Da
   };
 }
 
-/** The intake view of one cluster (`GET /api/v1/clusters`). */
-export interface ClusterView {
-  name: string;
-  lastEventAt: number | null;
-  counts: ClusterRow["counts"];
-  backlog: number;
-  lastError: { at: number; message: string } | null;
-  hourly: ClusterRow["hourly"];
-}
-
 /** Per-cluster views from each cluster's intake object (src/routes/clusters.ts); unavailable if one does not answer. */
 async function gatherClusters(env: Env, now: number): Promise<DashboardData["clusters"]> {
-  const silentAfterMinutes = clusterSilentMinutes(env);
-  const views: ClusterView[] | null = await listClusters(env).catch((err) => {
+  const silentAfterMinutes = relayEnv(env).clusterSilentMs / 60_000;
+  const views = await listClusters(env).catch((err) => {
     log("warn", "status page: cluster views unavailable", { error: String(err) });
     return null;
   });

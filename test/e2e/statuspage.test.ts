@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../support/chromium";
 import { fluxEvent, NAMESPACE, route, useCapture, useRelay } from "../support/e2e-kit";
-import { E2E_ADMIN_TOKEN, ROOT } from "../support/wrangler-dev";
+import { E2E_ADMIN_TOKEN, ROOT, sleep } from "../support/wrangler-dev";
 
 /** Committed (see .gitignore) and shown in docs/operations.md. */
 const SHOTS = path.join(ROOT, "test/artifacts/statuspage");
@@ -24,7 +24,9 @@ const attributes = async (locator: ReturnType<Page["locator"]>, name: string) =>
 
 describe("e2e: the status page in headless Chromium (1366x900 and 390x844)", () => {
   const capture = useCapture();
-  const relay = useRelay({ label: "e2e-statuspage" });
+  // 9 s: a cluster that sent one event at the start of the first test is silent when the page loads.
+  const SILENT_MS = 9_000;
+  const relay = useRelay({ label: "e2e-statuspage", vars: { CLUSTER_SILENT_MINUTES: String(SILENT_MS / 60_000) } });
   let browser: BrowserContext;
 
   beforeAll(async () => {
@@ -36,6 +38,8 @@ describe("e2e: the status page in headless Chromium (1366x900 and 390x844)", () 
   afterAll(async () => browser?.close());
 
   it("logs in, shows a failing provider first in the overview, opens a dead letter and replays it", async () => {
+    const quietSince = Date.now();
+    expect((await relay().hook("quiet-eu", fluxEvent("nobody-listens", "quiet", 1))).status).toBe(202);
     const steady = capture().box();
     const flaky = capture().box();
     const rejecting = capture().box();
@@ -55,6 +59,10 @@ describe("e2e: the status page in headless Chromium (1366x900 and 390x844)", () 
     const ready = async (name: string) => (await relay().admin<{ status: { conditions: { type: string; status: string }[] } }>(`/providers/${NAMESPACE}/${name}`)).status.conditions.find((c) => c.type === "Ready")?.status;
     await expect.poll(() => ready("flaky-webhook"), { timeout: 20_000 }).toBe("False");
 
+    // The other clusters speak again just before the page loads; quiet-eu stays silent.
+    await sleep(Math.max(0, quietSince + SILENT_MS + 500 - Date.now()));
+    for (const cluster of ["prod-eu", "staging"]) expect((await relay().hook(cluster, fluxEvent("nobody-listens", "fresh", 1))).status).toBe(202);
+
     const page = await browser.newPage();
     await page.setViewportSize(DESKTOP);
     await page.goto(relay().url);
@@ -70,6 +78,12 @@ describe("e2e: the status page in headless Chromium (1366x900 and 390x844)", () 
     expect(await strip.innerText()).toContain(`${NAMESPACE}/flaky-webhook: Degraded (DeliveryFailed)`);
     expect(await strip.innerText()).toContain(`${NAMESPACE}/team-chat: Stalled (InvalidURL)`);
     expect(await strip.locator('a[href="#deadletters"]').innerText()).toBe("2 dead letters");
+    // The silent cluster is flagged in the strip and in its row, the others are not.
+    expect(await strip.locator('a[href="#cluster-quiet-eu"]').innerText()).toMatch(/^cluster quiet-eu silent for \d+ s$/);
+    expect(await page.locator("#clusters tr.silent").count()).toBe(1);
+    expect(await page.locator('#clusters tr[data-cluster="quiet-eu"] .badge').innerText()).toBe("Silent");
+    expect(await page.locator('#clusters tr[data-cluster="prod-eu"] td[data-label="Accepted"]').innerText()).toBe("5");
+    expect(await page.locator('#clusters tr[data-cluster="prod-eu"] svg.spark rect').count()).toBeGreaterThan(0);
     const flakyRow = page.locator(`#providers tr[data-provider="${NAMESPACE}/flaky-webhook"]`);
     expect(await flakyRow.locator("td.state").innerText()).toMatch(/^Degraded\s+DeliveryFailed[\s\S]*HTTP 500: receiver exploded/);
     expect(await flakyRow.locator("td[data-label=Queue]").innerText()).toMatch(/^1\s+next try/);

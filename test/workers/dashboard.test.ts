@@ -1,6 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { attention, clusterRows, clusterSilentMinutes, lastHours, latencyQuantiles, outcomeOf, plural, type ClusterView } from "../../src/routes/dashboard-data";
+import { relayEnv } from "../../src/env";
+import type { ClusterView } from "../../src/ingress/cluster-object";
+import { attention, clusterRows, lastHours, latencyQuantiles, outcomeOf, plural } from "../../src/routes/dashboard-data";
 import { alignHours, Sparkline } from "../../src/routes/dashboard-sparkline";
 import { admin, captureBox, clearConfig, json, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
 
@@ -221,8 +223,8 @@ describe("status page view model", () => {
   it("flags clusters silent longer than CLUSTER_SILENT_MINUTES, longest silence first", () => {
     const rows = clusterRows([view("busy", now - 60_000), view("quiet", now - 3 * 3_600_000), view("new", null), view("idle", now - 2 * 3_600_000)], now, 60);
     expect(rows.map((r) => [r.name, r.silent])).toEqual([["new", true], ["quiet", true], ["idle", true], ["busy", false]]);
-    expect(clusterSilentMinutes({ CLUSTER_SILENT_MINUTES: "15" } as Env)).toBe(15);
-    for (const bad of [undefined, "", "soon", "-5", "0"]) expect(clusterSilentMinutes({ CLUSTER_SILENT_MINUTES: bad } as Env)).toBe(60);
+    expect(relayEnv({ CLUSTER_SILENT_MINUTES: "15" } as Env).clusterSilentMs).toBe(15 * 60_000);
+    for (const bad of [undefined, "", "soon", "-5", "0"]) expect(relayEnv({ CLUSTER_SILENT_MINUTES: bad } as Env).clusterSilentMs).toBe(60 * 60_000);
   });
 
   it("lists a silent cluster and active silences in the header strip, with their anchors and plurals", () => {
