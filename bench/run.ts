@@ -14,6 +14,7 @@ import { BenchWorker } from "./bench-worker";
 import { formatterCases } from "./formatter-cases";
 import { profileWorker, summarizeProfile, type CpuProfile } from "./inspector";
 import { latency, load, round, sign, type Latency, type LoadResult } from "./load";
+import { statusPageBench, statusPageMetric } from "./statuspage";
 
 const PROFILE = process.argv.includes("--profile");
 /**
@@ -23,7 +24,7 @@ const PROFILE = process.argv.includes("--profile");
  * would suppress, leaving no drain to measure; the intake work per delivery is the same.
  */
 const NOISE = process.argv.includes("--noise");
-const SECTIONS = ["ingress", "fanout", "drain", "latency", "formatters"] as const;
+const SECTIONS = ["ingress", "fanout", "drain", "latency", "formatters", "statuspage"] as const;
 type Section = (typeof SECTIONS)[number];
 /**
  * `--only=ingress,fanout,latency` runs just those sections (the relay ones still start one
@@ -540,6 +541,11 @@ async function main(): Promise<void> {
       step("formatters in workerd");
       await workerdFormatters(results.formatters);
     }
+
+    if (runs("statuspage")) {
+      step("status page (100 providers, 20 clusters)");
+      results.statusPage = await statusPageBench(relayBundle, box, step);
+    }
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => console.error(`cleanup failed: ${String(err)}`));
     await rm(work, { recursive: true, force: true });
@@ -571,6 +577,7 @@ async function main(): Promise<void> {
     templatedMetric(results.formattersTemplated),
     { name: "formatting, slowest type (workerd)", target: `< ${TARGETS.formatUs} µs`, measured: `${slowestWorkerd.workerdUs} µs (${slowestWorkerd.type})`, pass: (slowestWorkerd.workerdUs ?? Infinity) < TARGETS.formatUs },
     { name: "bundle, gzip", target: `< ${TARGETS.bundleGzipKB} KB`, measured: `${results.bundle.gzipKB} KB (${results.bundle.rawKB} KB raw)`, pass: results.bundle.gzipKB < TARGETS.bundleGzipKB },
+    statusPageMetric(results.statusPage),
   ];
   results.targets = TARGETS;
   results.metrics = metrics;
@@ -605,6 +612,7 @@ function partialMetrics(results: Record<string, any>): Metric[] {
     const l = results.latency.latencyMs as Latency;
     out.push({ name: "ingest-to-delivered latency p99 (from the 202)", target: `< ${TARGETS.drainP99Ms} ms`, measured: `${l.p99} ms (p50 ${l.p50}; from sending p50 ${results.latency.fromSendMs.p50}, p99 ${results.latency.fromSendMs.p99}; ${results.latency.delivered} events at ${E2E_LATENCY.rate}/s)`, pass: l.p99 < TARGETS.drainP99Ms });
   }
+  if (results.statusPage) out.push(statusPageMetric(results.statusPage));
   return out;
 }
 
