@@ -338,6 +338,11 @@ describe("bounds", () => {
     expect(new TextEncoder().encode(result.text).length).toBeLessThanOrEqual(MAX_OUTPUT_BYTES);
     expect(new TextEncoder().encode(result.text).length).toBeGreaterThan(MAX_OUTPUT_BYTES - 8);
   });
+  it("refuses to build huge values: printf widths, replace of the empty string, doubling in a variable", () => {
+    expect(run('{{ printf "%999999999d|%s" 1 "x" }}')).toBe("%!(BADWIDTH)|x");
+    expect(() => run('{{ $x := "ab" }}{{ range 5 }}{{ $x = replace "" $x $x }}{{ end }}{{ len $x }}')).toThrow(/error calling replace: result exceeds 1048576 characters/);
+    expect(() => run('{{ $x := "0123456789abcdef" }}{{ range 17 }}{{ $x = print $x $x }}{{ end }}')).toThrow(/result exceeds 1048576 characters/);
+  });
   it("stops a template past its step budget", () => {
     const tmpl = compileTemplate("{{ range . }}{{ range $ }}{{ range $ }}x{{ end }}{{ end }}{{ end }}");
     const data = Array(100).fill(0);

@@ -1,5 +1,5 @@
 import { position, TemplateError } from "./lexer";
-import { checkArg, FUNCTIONS, type FuncContext } from "./functions";
+import { checkArg, FUNCTIONS, MAX_VALUE_CHARS, type FuncContext } from "./functions";
 import type { Command, Node, Operand, ParsedTemplate, Pipeline } from "./parser";
 import { ExecError, GoMap, isStruct, printValue, truth, typeName, utf8Length, type Value } from "./values";
 
@@ -286,7 +286,10 @@ class State {
     this.pos = pos;
     const args = values.map((v, i) => checkArg(name, v, fn.params[Math.min(i, fn.params.length - 1)]));
     try {
-      return fn.call(args, this.ctx);
+      const result = fn.call(args, this.ctx);
+      // A value kept in a variable never reaches the output bound; this keeps it from growing without limit.
+      if (typeof result === "string" && result.length > MAX_VALUE_CHARS) throw new ExecError(`result exceeds ${MAX_VALUE_CHARS} characters`);
+      return result;
     } catch (err) {
       if (err instanceof ExecError && !err.message.startsWith("error calling")) throw new ExecError(`error calling ${name}: ${err.message}`);
       throw err;

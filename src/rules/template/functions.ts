@@ -50,7 +50,7 @@ const sprig: Record<string, TemplateFunc> = {
   title: { params: str(1), call: ([s]) => title(s as string) },
   trim: { params: str(1), call: ([s]) => (s as string).replace(/^[\s\u0085\u00a0]+|[\s\u0085\u00a0]+$/gu, "") },
   trunc: { params: ["int", "string"], call: ([n, s]) => trunc(n as number, s as string) },
-  replace: { params: str(3), call: ([old, replacement, s]) => (s as string).replaceAll(old as string, replacement as string) },
+  replace: { params: str(3), call: ([old, replacement, s]) => replace(old as string, replacement as string, s as string) },
   default: { params: ["any", "any"], variadic: true, call: ([fallback, ...given]) => (given.length === 0 || !truth(given[0]) ? fallback : given[0]) },
   contains: { params: str(2), call: ([substr, s]) => (s as string).includes(substr as string) },
   hasPrefix: { params: str(2), call: ([prefix, s]) => (s as string).startsWith(prefix as string) },
@@ -124,6 +124,17 @@ function less(a: Value, b: Value): boolean {
   if (ka === undefined || kb === undefined || ka === "bool" || ka === "nil" || kb === "nil") throw new ExecError("invalid type for comparison");
   if (ka !== kb) throw new ExecError("incompatible types for comparison");
   return (a as number | string) < (b as number | string);
+}
+
+/** Largest string a function may build: a template's whole output is 16 KiB, so this is only a guard. */
+export const MAX_VALUE_CHARS = 1024 * 1024;
+
+// strings.Replace(s, old, new, -1), its size checked before it is built: replacing "" inserts the
+// replacement between every character, and a variable fed back into replace would grow exponentially.
+function replace(old: string, replacement: string, s: string): string {
+  const count = old === "" ? [...s].length + 1 : s.split(old).length - 1;
+  if (s.length + count * (replacement.length - old.length) > MAX_VALUE_CHARS) throw new ExecError(`result exceeds ${MAX_VALUE_CHARS} characters`);
+  return s.replaceAll(old, replacement);
 }
 
 // strings.Title: the first letter of every word upper-cased; separators as Go's isSeparator.

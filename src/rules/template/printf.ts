@@ -43,6 +43,14 @@ export function sprintf(format: string, args: Value[]): string {
       i++;
       spec.precision = readNumber() ?? 0;
     }
+    // Go refuses widths above 1e6 (fmt's tooLarge); the relay's output is 16 KiB at most anyway.
+    if ((spec.width ?? 0) > MAX_WIDTH || (spec.precision ?? 0) > MAX_WIDTH) {
+      out += "%!(BADWIDTH)";
+      argi++;
+      while (i < format.length && !/[a-zA-Z%]/.test(format[i])) i++;
+      i++;
+      continue;
+    }
     if (i >= format.length) {
       out += "%!(NOVERB)";
       break;
@@ -67,6 +75,9 @@ export function sprintf(format: string, args: Value[]): string {
   }
   return out;
 }
+
+/** Largest width or precision honoured: past the output bound, padding only costs memory. */
+const MAX_WIDTH = 16 * 1024;
 
 interface Spec {
   minus: boolean;
