@@ -25,6 +25,8 @@ export interface RelayEnv {
   retry: { minDelayMs: number; maxDelayMs: number; maxAgeMs: number };
   /** CLUSTER_SILENT_MINUTES (default 60) in ms: the status page flags a cluster without an event for longer. */
   clusterSilentMs: number;
+  /** OUTBOX_LIMIT (default 100,000): messages queued per provider before new ones are refused. */
+  outboxLimit: number;
 }
 
 /** The binding names whose raw strings determine RelayEnv. */
@@ -38,6 +40,7 @@ const SOURCES = [
   "RETRY_MAX_SECONDS",
   "MAX_MESSAGE_AGE_SECONDS",
   "CLUSTER_SILENT_MINUTES",
+  "OUTBOX_LIMIT",
 ] as const;
 
 type Raw = Partial<Record<(typeof SOURCES)[number], unknown>>;
@@ -69,6 +72,7 @@ function parse(env: Raw): RelayEnv {
       maxAgeMs: seconds(env.MAX_MESSAGE_AGE_SECONDS, 86_400, { zero: false }),
     },
     clusterSilentMs: seconds(minutesAsSeconds(env.CLUSTER_SILENT_MINUTES), 3600, { zero: false }),
+    outboxLimit: positiveInteger(env.OUTBOX_LIMIT, 100_000),
   };
 }
 
@@ -110,4 +114,10 @@ export function parseIngressKeysValue(value: unknown): { keys: IngressKeys } | {
     out.set(cluster, keys.filter((k) => k.length > 0));
   }
   return { keys: out };
+}
+
+/** A positive integer var, or the default when unset or not one. */
+function positiveInteger(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== "" && Number.isSafeInteger(n) && n > 0 ? n : fallback;
 }

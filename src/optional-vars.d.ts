@@ -6,5 +6,6 @@ interface Env {
   RETRY_MIN_SECONDS?: string;
   RETRY_MAX_SECONDS?: string;
   MAX_MESSAGE_AGE_SECONDS?: string;
+  OUTBOX_LIMIT?: string;
   CLUSTER_SILENT_MINUTES?: string;
 }

@@ -5,8 +5,7 @@ import { canThread } from "../notifiers/slack";
 import type { ProviderSettings } from "../notifiers/types";
 import { clusterSelectorProblems } from "../rules/clusters";
 import { INVALID_NOISE_REASON, noisePolicy, SLACK_THREAD_ANNOTATION } from "../rules/noise";
-import type { ProviderRuntimeStatus } from "./provider-object";
-import type { Condition } from "./status";
+import type { Condition, ProviderRuntimeStatus } from "../routes/api-schemas";
 
 /**
  * Conditions of an Alert (v1beta2-style, which v1beta3 dropped; users asked for them back in

@@ -6,25 +6,14 @@ export interface RetryPolicy {
   maxAgeMs: number;
 }
 
-export function retryPolicy(env: Partial<Record<string, unknown>>): RetryPolicy {
-  const seconds = (name: string, fallback: number) => {
-    const n = Number(env[name]);
-    return (Number.isFinite(n) && n > 0 ? n : fallback) * 1000;
-  };
-  return {
-    minDelayMs: seconds("RETRY_MIN_SECONDS", 2),
-    maxDelayMs: seconds("RETRY_MAX_SECONDS", 600),
-    maxAgeMs: seconds("MAX_MESSAGE_AGE_SECONDS", 86_400),
-  };
-}
-
 /**
  * Delay before attempt `attempts + 1`: exponential from minDelay doubling to maxDelay with ±20 %
  * jitter so a recovering destination is not hit by every provider at once. A destination's own
- * Retry-After wins over the schedule (never earlier than it asked).
+ * Retry-After wins over the schedule, clamped to maxDelay so no answer can park the queue for
+ * longer (the caller also clamps to the message's remaining age).
  */
 export function nextDelayMs(policy: RetryPolicy, attempts: number, retryAfterMs?: number, random = Math.random()): number {
-  if (retryAfterMs !== undefined) return Math.max(retryAfterMs, 0);
+  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) return Math.min(Math.max(retryAfterMs, 0), policy.maxDelayMs);
   const base = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** Math.max(0, attempts - 1));
   return Math.round(base * (0.8 + 0.4 * random));
 }

@@ -15,11 +15,20 @@ export function classifyResponse(res: ResponseSnapshot): Classification {
   return { outcome: "permanent", reason };
 }
 
-/** `Retry-After` as seconds or an HTTP date, in milliseconds from now; undefined when absent/invalid. */
+// RFC 9110 section 10.2.3: delay-seconds, or an HTTP-date in the preferred IMF-fixdate form.
+const DELAY_SECONDS = /^\d{1,10}$/;
+const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * `Retry-After` in milliseconds from now, parsed strictly: whole seconds (at most ten digits) or
+ * an IMF-fixdate (a past date is 0). Anything else, absent or garbage, is undefined and the
+ * retry schedule applies. The caller clamps the result to the maximum retry delay.
+ */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const value = headers.get("retry-after")?.trim();
   if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  if (DELAY_SECONDS.test(value)) return Number(value) * 1000;
+  if (!IMF_FIXDATE.test(value)) return undefined;
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }

@@ -43,7 +43,6 @@ export async function sendRequest(
     method: req.method,
     headers: req.headers,
     body: req.method === "GET" ? undefined : req.body,
-    redirect: "follow",
     signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
   };
   try {
@@ -56,7 +55,8 @@ export async function sendRequest(
     return { classification: { outcome: "permanent", reason: redact(`invalid request: ${(err as Error).message}`, secrets) }, latencyMs: 0 };
   }
   try {
-    const res = await fetcher(req.url, init);
+    const res = await fetchFollowing(req, init, secrets.length > 0, fetcher);
+    if ("refused" in res) return { classification: { outcome: "permanent", reason: redact(res.refused, secrets) }, status: res.status, latencyMs: Date.now() - started };
     const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readBody(res, timeoutMs, req.readLimit ?? MAX_BODY_READ), url: req.url };
     const classification = notifier.classify?.(snapshot) ?? classifyResponse(snapshot);
     return { classification: redactClassification(classification, secrets), status: res.status, latencyMs: Date.now() - started, response: snapshot };
@@ -65,6 +65,35 @@ export async function sendRequest(
     const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
     const reason = timedOut ? `timeout: no answer within ${timeoutMs} ms (spec.timeout)` : `connection error: ${e.message}`;
     return { classification: { outcome: "retry", reason: redact(reason, secrets) }, latencyMs: Date.now() - started };
+  }
+}
+
+const MAX_REDIRECTS = 5;
+/** Headers that carry a credential even when the provider has no Secret (userinfo turned into Basic, say). */
+const CREDENTIAL_HEADERS = ["authorization", "private-token", "dd-api-key", "x-signature", "x-api-key", "api-key"];
+
+/**
+ * Fetches with redirects handled here instead of by fetch: a request that carries a credential (a
+ * provider with a Secret, or an authorization-like header) follows redirects only within its own
+ * origin, so a token is never replayed to another host. Other requests follow up to
+ * MAX_REDIRECTS hops like fetch would; 303 (and 301/302 after a POST) continue as GET.
+ */
+async function fetchFollowing(req: OutboundRequest, init: RequestInit, hasSecrets: boolean, fetcher: typeof fetch): Promise<Response | { refused: string; status: number }> {
+  const credential = hasSecrets || Object.keys(req.headers).some((h) => CREDENTIAL_HEADERS.includes(h.toLowerCase()));
+  let url = req.url;
+  let request = { ...init, redirect: "manual" as const };
+  for (let hop = 0; ; hop++) {
+    const res = await fetcher(url, request);
+    const location = res.headers.get("location");
+    if (res.status < 300 || res.status > 399 || res.status === 304 || !location) return res;
+    await res.body?.cancel();
+    const next = new URL(location, url);
+    if (hop >= MAX_REDIRECTS) return { refused: `HTTP ${res.status}: more than ${MAX_REDIRECTS} redirects`, status: res.status };
+    if (credential && next.origin !== new URL(url).origin) {
+      return { refused: `HTTP ${res.status}: redirect to another origin (${next.origin}) not followed: the request carries credentials`, status: res.status };
+    }
+    if (res.status === 303 || ((res.status === 301 || res.status === 302) && request.method === "POST")) request = { ...request, method: "GET", body: undefined };
+    url = next.href;
   }
 }
 

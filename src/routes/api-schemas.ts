@@ -1,12 +1,9 @@
 import * as z from "zod";
-import type { Condition } from "../delivery/status";
-import type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus, TestOutcome } from "../delivery/provider-object";
 import type { ClusterView } from "../ingress/cluster-object";
 
 /**
- * zod schemas of what the admin API answers. They describe the Durable Object's TypeScript
- * interfaces; the `Same` checks below fail the build when the two drift apart, so the OpenAPI
- * document generated from these schemas stays true.
+ * zod schemas of what the admin API answers. The Durable Object's public types are inferred from
+ * them (below), so the OpenAPI document generated from these schemas cannot drift from the code.
  */
 
 export const conditionSchema = z.object({
@@ -24,6 +21,10 @@ export const countersSchema = z.object({
   deadLettered: z.number().int(),
   dropped: z.number().int().describe("events dropped while the provider was suspended"),
   skipped: z.number().int().describe("deliveries with nothing to send (e.g. an identical commit status)"),
+  suppressed: z.number().int().describe("deliveries noise control decided not to send"),
+  silenced: z.number().int().describe("deliveries a silence matched"),
+  refused: z.number().int().describe("deliveries refused because the outbox was full (dead letter QueueFull)"),
+  deadLettersDropped: z.number().int().describe("oldest dead letters removed to keep the dead letter cap"),
 });
 
 const epochMs = z.number().int().describe("milliseconds since the Unix epoch");
@@ -39,15 +40,22 @@ export const providerStatusSchema = z.object({
   nextAttemptAt: epochMs.nullable(),
   lastDeliveryAt: epochMs.nullable(),
   lastError: z.object({ at: epochMs, message: z.string().describe("secrets redacted") }).nullable(),
+  lastTest: z.object({ at: epochMs, outcome: z.enum(["delivered", "failed", "checked"]), error: z.string().nullable() }).nullable(),
   counters: countersSchema,
+  hourly: z.array(z.object({ hour: epochMs.describe("start of the hour"), delivered: z.number().int(), failed: z.number().int() }))
+    .describe("the last 7 days, oldest first; failed = retried + dead-lettered"),
+  latency: z.object({ p50Ms: z.number().nullable(), p99Ms: z.number().nullable() }).describe("attempt latency estimated from the histogram"),
 });
+
+export const OUTCOMES = ["delivered", "retried", "dead-lettered", "skipped", "suppressed", "silenced", "dropped", "refused", "failed", "checked"] as const;
 
 export const deliveryRecordSchema = z.object({
   id: z.number().int(),
   at: epochMs,
   messageId: z.number().int().nullable().describe("outbox message id; null for test sends"),
   attempt: z.number().int(),
-  outcome: z.enum(["delivered", "retry", "dead-letter", "skipped", "test", "suppressed", "silenced"]),
+  outcome: z.enum(OUTCOMES).describe("failed and checked only for test sends"),
+  test: z.boolean(),
   status: z.number().int().nullable().describe("HTTP status of the destination's answer"),
   latencyMs: z.number().int(),
   error: z.string().nullable().describe("secrets redacted"),
@@ -67,8 +75,23 @@ export const deadLetterSchema = z.object({
   summary: z.string(),
 });
 
+export const attemptSchema = z.object({
+  at: epochMs,
+  attempt: z.number().int(),
+  status: z.number().int().nullable(),
+  latencyMs: z.number().int(),
+  error: z.string().nullable().describe("secrets redacted"),
+});
+
+export const deadLetterDetailSchema = deadLetterSchema.extend({
+  event: z.record(z.string(), z.unknown()).describe("the Flux event as it would be sent"),
+  attemptLog: z.array(attemptSchema).describe("every failed attempt, oldest first"),
+});
+
+export const retryResultSchema = z.object({ nextAttemptAt: epochMs.nullable().describe("null when the outbox is empty") });
+
 export const testOutcomeSchema = z.object({
-  outcome: z.enum(["delivered", "retry", "dead-letter", "skipped", "test", "suppressed", "silenced", "failed"]),
+  outcome: z.enum(["delivered", "failed", "checked"]).describe("checked: a read-only check of the token and repository (commit-status and comment types)"),
   status: z.number().int().nullable(),
   latencyMs: z.number().int(),
   error: z.string().nullable(),
@@ -116,14 +139,17 @@ export const clusterViewSchema = z.object({
   hourly: z.array(intakeCountsSchema.extend({ hour: epochMs.describe("start of the hour") })).describe("the last 7 days, oldest first"),
 });
 
+export type Condition = z.infer<typeof conditionSchema>;
+export type Counters = z.infer<typeof countersSchema>;
+export type ProviderRuntimeStatus = z.infer<typeof providerStatusSchema>;
+export type DeliveryRecord = z.infer<typeof deliveryRecordSchema>;
+export type Outcome = DeliveryRecord["outcome"];
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
+export type DeadLetterDetail = z.infer<typeof deadLetterDetailSchema>;
+export type AttemptRecord = z.infer<typeof attemptSchema>;
+export type TestOutcome = z.infer<typeof testOutcomeSchema>;
+
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Expect<T extends true> = T;
-/** Compile-time only: each schema must describe exactly its interface. */
-export type SchemasMatchInterfaces = [
-  Expect<Same<z.infer<typeof conditionSchema>, Condition>>,
-  Expect<Same<z.infer<typeof providerStatusSchema>, ProviderRuntimeStatus>>,
-  Expect<Same<z.infer<typeof deliveryRecordSchema>, DeliveryRecord>>,
-  Expect<Same<z.infer<typeof deadLetterSchema>, DeadLetter>>,
-  Expect<Same<z.infer<typeof testOutcomeSchema>, TestOutcome>>,
-  Expect<Same<z.infer<typeof clusterViewSchema>, ClusterView>>,
-];
+/** Compile-time only: the cluster view schema must describe exactly the ClusterObject's interface. */
+export type SchemasMatchInterfaces = [Expect<Same<z.infer<typeof clusterViewSchema>, ClusterView>>];

@@ -88,6 +88,11 @@ async function setSuspended(c: Context<Env_>, suspended: boolean) {
 api.post("/providers/:ns/:name/suspend", (c) => setSuspended(c, true));
 api.post("/providers/:ns/:name/resume", (c) => setSuspended(c, false));
 
+api.post("/providers/:ns/:name/retry", async (c) => {
+  const ref = await requireStoredProvider(c);
+  return c.json(await providerStub(c.env, ref).retryNow(ref));
+});
+
 api.post("/providers/:ns/:name/test", async (c) => {
   const { ref } = await requireProvider(c);
   return c.json(await providerStub(c.env, ref).testSend(ref));
@@ -111,6 +116,15 @@ api.get("/providers/:ns/:name/deadletters", async (c) => {
   const limit = limitOf(c);
   const ref = await requireStoredProvider(c);
   return respond(c, { items: await providerStub(c.env, ref).deadLetters(limit) });
+});
+
+api.get("/providers/:ns/:name/deadletters/:id", async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isSafeInteger(id) || id < 1) throw new BadRequestError("id: must be a positive integer (a dead letter id)");
+  const ref = await requireStoredProvider(c);
+  const letter = await providerStub(c.env, ref).deadLetter(id);
+  if (!letter) throw new NotFoundError(`dead letter ${id} of provider ${ref.namespace}/${ref.name} not found`);
+  return respond(c, letter);
 });
 
 /** `{"ids": [...]}` selects dead letters; an empty body means all of them. */

@@ -63,13 +63,16 @@ metrics.get("/", async (c) => {
     },
     {
       name: "flux_relay_deliveries_total",
-      help: "Deliveries that left the outbox, by result (docs/operations.md, outcome vocabulary): delivered, skipped (nothing to send), dead-lettered, dropped (provider suspended).",
+      help: "Deliveries that left the outbox or were never queued, by result (docs/operations.md, outcome vocabulary): delivered, skipped (nothing to send), dead-lettered, dropped (provider suspended), suppressed (noise control), silenced, refused (outbox full).",
       type: "counter",
       samples: [
         ...per((p) => p.status.counters.delivered, { result: "delivered" }),
         ...per((p) => p.status.counters.skipped, { result: "skipped" }),
         ...per((p) => p.status.counters.deadLettered, { result: "dead-lettered" }),
         ...per((p) => p.status.counters.dropped, { result: "dropped" }),
+        ...per((p) => p.status.counters.suppressed, { result: "suppressed" }),
+        ...per((p) => p.status.counters.silenced, { result: "silenced" }),
+        ...per((p) => p.status.counters.refused, { result: "refused" }),
       ],
     },
     {

@@ -3,6 +3,7 @@ import { alertManifestSchema, providerManifestSchema } from "../flux/manifests";
 import {
   alertStatusSchema,
   clusterViewSchema,
+  deadLetterDetailSchema,
   deadLetterSchema,
   deletedSchema,
   deliveryRecordSchema,
@@ -12,6 +13,7 @@ import {
   invalidEntrySchema,
   providerStatusSchema,
   replayResultSchema,
+  retryResultSchema,
   testOutcomeSchema,
 } from "./api-schemas";
 import { silenceInputSchema, silenceViewSchema } from "../rules/silences";
@@ -38,6 +40,8 @@ function componentSchemas(): Record<string, JsonSchema> {
   out.add(list(alert), { id: "AlertList" });
   out.add(z.object({ items: z.array(deliveryRecordSchema) }), { id: "DeliveryList" });
   out.add(z.object({ items: z.array(deadLetterSchema) }), { id: "DeadLetterList" });
+  out.add(deadLetterDetailSchema, { id: "DeadLetterDetail" });
+  out.add(retryResultSchema, { id: "RetryResult" });
   out.add(testOutcomeSchema, { id: "TestOutcome" });
   out.add(clusterViewSchema, { id: "Cluster" });
   out.add(z.object({ items: z.array(clusterViewSchema) }), { id: "ClusterList" });
@@ -121,9 +125,14 @@ function providerActions() {
   return {
     [`${base}/suspend`]: action("suspendProvider", "Sets the relay's suspend flag: new events for the provider are dropped (Flux semantics) and counted.", { 200: ok("the Provider", ref("Provider"), true) }),
     [`${base}/resume`]: action("resumeProvider", "Clears the relay's suspend flag and resumes draining the outbox.", { 200: ok("the Provider", ref("Provider"), true) }),
-    [`${base}/test`]: action("testProvider", "Sends a marked test event right away through the same format/send/classify path as queued events.", { 200: ok("what the destination answered", ref("TestOutcome")) }),
+    [`${base}/retry`]: action("retryProvider", "Makes the head of the outbox due now, ignoring its backoff.", { 200: ok("when the head is tried", ref("RetryResult")) }),
+    [`${base}/test`]: action("testProvider", "Sends a marked test event right away through the same format/send/classify path as queued events; commit-status and comment types instead check their token and repository with one read-only GET.", { 200: ok("what the destination answered", ref("TestOutcome")) }),
     [`${base}/deliveries`]: { parameters: objectParams, get: { operationId: "listDeliveries", parameters: [limitParam, formatParam], responses: { 200: ok("delivery attempts, newest first", ref("DeliveryList"), true), ...errors, ...notFound } } },
     [`${base}/deadletters`]: { parameters: objectParams, get: { operationId: "listDeadLetters", parameters: [limitParam, formatParam], responses: { 200: ok("dead letters, oldest first", ref("DeadLetterList"), true), ...errors, ...notFound } } },
+    [`${base}/deadletters/{id}`]: {
+      parameters: [...objectParams, { name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
+      get: { operationId: "getDeadLetter", parameters: [formatParam], responses: { 200: ok("the dead letter with its event, cluster and failed attempts", ref("DeadLetterDetail"), true), 400: error("invalid id"), ...errors, ...notFound } },
+    },
     [`${base}/deadletters/replay`]: action("replayDeadLetters", "Moves dead letters (all, or the given ids) back to the tail of the outbox.", { 200: ok("how many", ref("ReplayResult")), 400: error("invalid body") }, selection),
     [`${base}/deadletters/discard`]: action("discardDeadLetters", "Deletes dead letters (all, or the given ids).", { 200: ok("how many", ref("DiscardResult")), 400: error("invalid body") }, selection),
   };

@@ -42,7 +42,7 @@ describe("e2e: delivery through a real wrangler dev", () => {
     expect(requests[1].at - requests[0].at).toBeGreaterThanOrEqual(400);
     expect(requests[2].at - requests[1].at).toBeGreaterThanOrEqual(3000);
     const { items } = await relay().admin<{ items: Delivery[] }>(`/providers/${NAMESPACE}/retry-after/deliveries`);
-    expect(items.map((d) => [d.outcome, d.status])).toEqual([["delivered", 200], ["retry", 429], ["retry", 500]]);
+    expect(items.map((d) => [d.outcome, d.status])).toEqual([["delivered", 200], ["retried", 429], ["retried", 500]]);
     await report("e2e 500 then 429 Retry-After: 3", deliveryStats(acks, requests), `retry gap after 429: ${requests[2].at - requests[1].at} ms`);
   });
 

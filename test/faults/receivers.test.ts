@@ -78,7 +78,7 @@ describe("faults: receivers that fail, throttle, stall and hang up", () => {
     }, 10_000);
     expect(requests.map((r) => r.answered)).toEqual(["client-gone", 200]);
     const history = await deliveries("stalled");
-    expect(history.map((d) => d.outcome)).toEqual(["retry", "delivered"]);
+    expect(history.map((d) => d.outcome)).toEqual(["retried", "delivered"]);
     expect(history[0].error).toMatch(/^timeout: no answer within 1000 ms/);
     expect(history[0].latencyMs).toBeGreaterThanOrEqual(1000);
     expect(history[0].latencyMs).toBeLessThan(2500);
@@ -95,7 +95,7 @@ describe("faults: receivers that fail, throttle, stall and hang up", () => {
     expect(stats.orderViolations).toEqual([]);
     expect(requests.map((r) => r.answered)).toEqual(["hang-up", "hang-up", 200, 200]);
     const history = await deliveries("rude");
-    expect(history.map((d) => d.outcome)).toEqual(["retry", "retry", "delivered", "delivered"]);
+    expect(history.map((d) => d.outcome)).toEqual(["retried", "retried", "delivered", "delivered"]);
     for (const d of history.slice(0, 2)) expect(d.error).toMatch(/^connection error: /);
     await report("faults receiver hangs up mid-response", stats, `attempt 1: ${history[0].error}`);
   });

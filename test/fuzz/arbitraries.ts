@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { EVENT_SOURCE_KINDS } from "../../src/flux/manifests";
+import { MAX_BODY_BYTES } from "../../src/ingress/hook";
 
 /** Where a generated request must end up, judged by the test. */
 export type Verdict =
@@ -304,7 +305,7 @@ export const hookCase: fc.Arbitrary<HookCase> = fc.oneof(
     auth: { kind: "none" },
     body: () => new Uint8Array(),
   })) },
-  // Bodies around the 3 MiB limit (and far beyond), signed.
+  // Bodies around the 1 MiB limit (and far beyond), signed.
   { weight: 1, arbitrary: fc.record({ p: eventParts, extra: fc.constantFrom(-1, 0, 1, 3 * 1024 * 1024) }).map(({ p, extra }): HookCase => ({
     verdict: extra <= 0 ? "accept" : "any",
     method: "POST",
@@ -313,7 +314,7 @@ export const hookCase: fc.Arbitrary<HookCase> = fc.oneof(
     body: (marker) => {
       const small = { ...p, message: "", metadata: [] as [string, string][] };
       const without = utf8(eventText(small, marker)).byteLength;
-      const padding = 3 * 1024 * 1024 + extra - without;
+      const padding = MAX_BODY_BYTES + extra - without;
       return utf8(eventText({ ...small, message: "x".repeat(Math.max(0, padding)) }, marker));
     },
   })) },

@@ -34,9 +34,11 @@ const ROUTES: [string, string, string?][] = [
   ["DELETE", "/api/v1/providers/flux-system/p"],
   ["POST", "/api/v1/providers/flux-system/p/suspend"],
   ["POST", "/api/v1/providers/flux-system/p/resume"],
+  ["POST", "/api/v1/providers/flux-system/p/retry"],
   ["POST", "/api/v1/providers/flux-system/p/test"],
   ["GET", "/api/v1/providers/flux-system/p/deliveries"],
   ["GET", "/api/v1/providers/flux-system/p/deadletters"],
+  ["GET", "/api/v1/providers/flux-system/p/deadletters/:id"],
   ["POST", "/api/v1/providers/flux-system/p/deadletters/replay"],
   ["POST", "/api/v1/providers/flux-system/p/deadletters/discard"],
   ["GET", "/api/v1/alerts"],
@@ -231,7 +233,7 @@ spec:
     const [req] = await box.waitFor(1);
     expect(JSON.parse(req.body)).toMatchObject({ reason: "TestNotification", involvedObject: { kind: "Provider", name: "t" } });
     const history = await json(await admin("/providers/flux-system/t/deliveries?limit=5"));
-    expect(history.items[0]).toMatchObject({ outcome: "test", status: 200, messageId: null });
+    expect(history.items[0]).toMatchObject({ outcome: "delivered", test: true, cluster: "", status: 200, messageId: null });
 
     await box.program([{ status: 503, body: "down for maintenance" }]);
     expect(await json(await admin("/providers/flux-system/t/test", { method: "POST" }))).toMatchObject({ outcome: "failed", status: 503 });
@@ -281,7 +283,7 @@ describe("OpenAPI document", () => {
     // Input shape: CRD defaults make fields optional in a PUT body; the answer always has them.
     expect(schemas.ProviderManifest.properties.spec.required).toEqual(["type"]);
     expect(JSON.stringify(schemas.Provider)).toContain('"#/components/schemas/ProviderStatus"');
-    expect(schemas.DeliveryList.properties.items.items.properties.outcome.enum).toContain("dead-letter");
+    expect(schemas.DeliveryList.properties.items.items.properties.outcome.enum).toContain("dead-lettered");
     expect(schemas.Error.required).toEqual(["error", "details"]);
     for (const schema of Object.values(schemas) as Json[]) {
       expect(schema.$id).toBeUndefined();

@@ -116,7 +116,9 @@ describe("status page", () => {
     expect(row("pager")).toContain('data-state="Degraded"');
     expect(row("pager")).toContain("SecretNotFound");
     expect(row("pager")).toContain("SECRET__FLUX_SYSTEM__PAGER_TOKEN");
-    expect(row("webhook")).toContain('data-state="Ready"');
+    // Its only message went to dead letters: not ready until a delivery succeeds.
+    expect(row("webhook")).toContain('data-state="Degraded"');
+    expect(row("webhook")).toContain("DeliveryFailed");
     expect(row("webhook")).toContain('data-action="replay"');
     expect(row("webhook")).toContain("Replay 1");
     expect(row("webhook")).toContain('title="replay 1 dead letter"');

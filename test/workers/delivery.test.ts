@@ -23,7 +23,7 @@ describe("ProviderObject delivery", () => {
     const reqs = await box.waitFor(3, 10_000);
     expect(reqs[2].at - reqs[1].at).toBeGreaterThanOrEqual(1000);
     const deliveries = (await json(await admin("/providers/flux-system/retry/deliveries"))).items;
-    expect(deliveries.map((d: { outcome: string }) => d.outcome)).toEqual(["delivered", "retry", "retry"]);
+    expect(deliveries.map((d: { outcome: string }) => d.outcome)).toEqual(["delivered", "retried", "retried"]);
     expect(deliveries[1].status).toBe(429);
   });
 

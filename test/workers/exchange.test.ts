@@ -94,7 +94,7 @@ describe("ProviderObject runs a notifier's exchange as one attempt", () => {
     expect(reqs.filter((r) => r.method === "POST")).toHaveLength(1);
     expect(`${reqs[5].method} ${reqs[5].path}`).toBe(`PUT /box/${box.id}${NOTES}/8`);
     const records = await waitUntil(async () => ((await history("retry")).length === 2 ? history("retry") : undefined));
-    expect(records.map((d) => d.outcome)).toEqual(["delivered", "retry"]);
+    expect(records.map((d) => d.outcome)).toEqual(["delivered", "retried"]);
     expect(records[1]).toMatchObject({ status: 503, error: "failed to create merge request note: HTTP 503: upstream timeout" });
   });
 

@@ -101,8 +101,8 @@ describe("structured logs carry no secret", () => {
     extraSecrets.push(/flux_relay_session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")![1]);
     expect((await exports.default.fetch("http://relay/metrics", { headers: ADMIN })).status).toBe(200);
 
-    await until(() => logged().parsed.some((l) => l.msg === "delivery attempt" && l.provider === "logs/echo" && l.outcome === "permanent"), "the echo provider's dead letter");
-    await until(() => logged().parsed.some((l) => l.msg === "delivery attempt" && l.provider === "logs/unreachable" && l.outcome === "retry"), "the unreachable provider's retry");
+    await until(() => logged().parsed.some((l) => l.msg === "delivery attempt" && l.provider === "logs/echo" && l.outcome === "dead-lettered"), "the echo provider's dead letter");
+    await until(() => logged().parsed.some((l) => l.msg === "delivery attempt" && l.provider === "logs/unreachable" && l.outcome === "retried"), "the unreachable provider's retry");
     await until(() => logged().parsed.some((l) => l.msg === "delivery attempt" && l.provider === "logs/hmac" && l.outcome === "delivered"), "the signed delivery");
 
     const { raw, parsed } = logged();

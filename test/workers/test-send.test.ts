@@ -72,20 +72,20 @@ const SENT: Partial<Record<ProviderType, SentCase>> = {
   "incident.io": { spec: (b) => ({ ...address(b), ...TOKEN_SECRET }), check: (r) => expect(r.headers.authorization).toBe("Bearer relay-out-key") },
 };
 
-/** Commit-status types: configured against the capture server, refused before anything is sent. */
-const COMMIT_STATUS: Partial<Record<ProviderType, (box: CaptureBox) => string>> = {
-  github: (b) => `${hostOnly(b)}/owner/repo`,
-  gitlab: (b) => `${b.url}/group/project`,
-  gitea: (b) => `${hostOnly(b)}/owner/repo`,
-  bitbucketserver: (b) => `${b.url}/scm/PRJ/repo.git`,
-  azuredevops: (b) => `${b.url}/org/project/_git/repo`,
-};
-
-/** Pull/merge request comment types: refused before anything is sent, like the commit-status ones. */
-const CHANGE_REQUEST: Partial<Record<ProviderType, (box: CaptureBox) => string>> = {
-  githubpullrequestcomment: (b) => `${hostOnly(b)}/owner/repo`,
-  gitlabmergerequestcomment: (b) => `${b.url}/group/project`,
-  giteapullrequestcomment: (b) => `${hostOnly(b)}/owner/repo`,
+/**
+ * Commit-status and pull/merge request comment types: a test send checks the token and the
+ * repository with one read-only GET (a test event names no commit and no pull request). The
+ * capture server plays the forge; `path` is where each type's check lands.
+ */
+const REPOSITORY_CHECK: Partial<Record<ProviderType, { address: (box: CaptureBox, name: string) => string; path: (box: CaptureBox, name: string) => string }>> = {
+  github: { address: (b, n) => `${hostOnly(b)}/${n}/repo`, path: (_, n) => `/api/v3/repos/${n}/repo` },
+  gitlab: { address: (b) => `${b.url}/group/project`, path: (b) => `/api/v4/projects/box%2F${b.id}%2Fgroup%2Fproject` },
+  gitea: { address: (b, n) => `${hostOnly(b)}/${n}/repo`, path: (_, n) => `/api/v1/repos/${n}/repo` },
+  bitbucketserver: { address: (b) => `${b.url}/scm/PRJ/repo.git`, path: (b) => `/box/${b.id}/rest/api/latest/projects/PRJ/repos/repo` },
+  azuredevops: { address: (b) => `${b.url}/org/project/_git/repo`, path: (b) => `/box/${b.id}/org/project/_apis/git/repositories/repo?api-version=6.0` },
+  githubpullrequestcomment: { address: (b, n) => `${hostOnly(b)}/${n}/repo`, path: (_, n) => `/api/v3/repos/${n}/repo` },
+  gitlabmergerequestcomment: { address: (b) => `${b.url}/group/project`, path: (b) => `/api/v4/projects/box%2F${b.id}%2Fgroup%2Fproject` },
+  giteapullrequestcomment: { address: (b, n) => `${hostOnly(b)}/${n}/repo`, path: (_, n) => `/api/v1/repos/${n}/repo` },
 };
 
 /** Types whose destination host is fixed by the type, so no capture server can stand in for it. */
@@ -110,7 +110,7 @@ async function testSend(name: string): Promise<TestOutcome> {
 
 describe("POST /api/v1/providers/:ns/:name/test for every type", () => {
   it("covers every implemented type", () => {
-    const covered = [...Object.keys(SENT), ...Object.keys(COMMIT_STATUS), ...Object.keys(CHANGE_REQUEST), ...Object.keys(NEEDS_ALERT), ...Object.keys(NOT_HTTP_ADDRESSABLE)].sort();
+    const covered = [...Object.keys(SENT), ...Object.keys(REPOSITORY_CHECK), ...Object.keys(NEEDS_ALERT), ...Object.keys(NOT_HTTP_ADDRESSABLE)].sort();
     expect(covered).toEqual([...implementedTypes()].sort());
   });
 
@@ -129,31 +129,32 @@ describe("POST /api/v1/providers/:ns/:name/test for every type", () => {
     check?.(req);
   });
 
-  it.each(Object.keys(COMMIT_STATUS) as ProviderType[])("%s: says that a test event has no commit to post a status for", async (type) => {
+  it.each(Object.keys(REPOSITORY_CHECK) as ProviderType[])("%s: checks the token and repository with one read-only GET", async (type) => {
     const box = captureBox();
     const name = `test-${type}`;
-    await putProvider(name, { type, address: COMMIT_STATUS[type]!(box), ...TOKEN_SECRET }, { metadata: { uid: UID } });
-    const outcome = await testSend(name);
-    expect(outcome).toEqual({
-      outcome: "failed",
-      status: null,
-      latencyMs: 0,
-      error: `a test event names no commit, so ${type} cannot post a commit status for it: missing revision metadata`,
-    });
-    expect(await box.requests()).toEqual([]);
+    const { address: addressOf, path } = REPOSITORY_CHECK[type]!;
+    await putProvider(name, { type, address: addressOf(box, name), ...TOKEN_SECRET }, { metadata: { uid: UID } });
+    expect(await testSend(name)).toEqual({ outcome: "checked", status: 200, latencyMs: expect.any(Number), error: null });
+    const all = [...(await box.requests()), ...(await new CaptureBox(inject("captureUrl"), "_default").requests())];
+    const checks = all.filter((r) => r.path === path(box, name));
+    expect(checks).toHaveLength(1);
+    expect(checks[0].method).toBe("GET");
+    expect(checks[0].headers.authorization ?? checks[0].headers["private-token"]).toBeTruthy();
+    const { items } = (await (await admin(`/providers/flux-system/${name}/deliveries`)).json()) as { items: { outcome: string; test: boolean }[] };
+    expect(items[0]).toMatchObject({ outcome: "checked", test: true });
+    const status = (await (await admin(`/providers/flux-system/${name}`)).json()) as { status: { lastTest: { outcome: string } } };
+    expect(status.status.lastTest).toMatchObject({ outcome: "checked" });
   });
 
-  it.each(Object.keys(CHANGE_REQUEST) as ProviderType[])("%s: says that a test event names no pull or merge request", async (type) => {
+  it("reports a repository the token cannot see as failed, naming the forge's answer", async () => {
     const box = captureBox();
-    const name = `test-${type}`;
-    await putProvider(name, { type, address: CHANGE_REQUEST[type]!(box), ...TOKEN_SECRET }, { metadata: { uid: UID } });
-    expect(await testSend(name)).toEqual({
-      outcome: "failed",
-      status: null,
-      latencyMs: 0,
-      error: `a test event names no pull or merge request, so ${type} cannot comment on it: missing "change_request" metadata key`,
-    });
-    expect(await box.requests()).toEqual([]);
+    await box.program([{ status: 404, body: '{"errors":[{"message":"Repository PRJ/repo does not exist."}]}' }]);
+    await putProvider("test-forge-404", { type: "bitbucketserver", address: `${box.url}/scm/PRJ/repo.git`, ...TOKEN_SECRET });
+    const outcome = await testSend("test-forge-404");
+    expect(outcome).toMatchObject({ outcome: "failed", status: 404 });
+    expect(outcome.error).toMatch(/^repository check failed: HTTP 404: .*does not exist/);
+    expect(outcome.error).not.toContain("relay-out-key");
+    expect((await box.requests()).map((r) => r.method)).toEqual(["GET"]);
   });
 
   it.each(Object.keys(NEEDS_ALERT) as ProviderType[])("%s: says that a test event has no Alert to build from", async (type) => {
@@ -174,7 +175,7 @@ describe("POST /api/v1/providers/:ns/:name/test for every type", () => {
     await putProvider("test-history", { type: "generic", address: box.url });
     await testSend("test-history");
     const { items } = (await (await admin("/providers/flux-system/test-history/deliveries")).json()) as { items: { outcome: string; status: number; summary: string }[] };
-    expect(items).toEqual([expect.objectContaining({ outcome: "test", status: 200, summary: "Provider/flux-system/test-history info TestNotification" })]);
+    expect(items).toEqual([expect.objectContaining({ outcome: "delivered", test: true, cluster: "", status: 200, summary: "Provider/flux-system/test-history info TestNotification" })]);
   });
 
   it("reports a refusing destination as failed with its status", async () => {
