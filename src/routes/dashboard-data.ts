@@ -1,14 +1,13 @@
 import { loadConfig, type InvalidEntry } from "../config/store";
 import { alertConditions } from "../delivery/alert-status";
 import { providerStub } from "../delivery/provider-stub";
-import type { LatencyHistogram } from "../delivery/metrics-store";
-import type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus } from "../delivery/provider-object";
 import type { Condition } from "../delivery/status";
 import type { ProviderManifest } from "../flux/manifests";
 import { relayEnv } from "../env";
 import type { ClusterView } from "../ingress/cluster-object";
 import { log } from "../lib/log";
 import { silenceState, type Silence } from "../rules/silences";
+import { OUTCOMES, type DeadLetter, type DeadLetterDetail, type DeliveryRecord, type ProviderRuntimeStatus } from "./api-schemas";
 import { listClusters } from "./clusters";
 
 /**
@@ -18,7 +17,7 @@ import { listClusters } from "./clusters";
  */
 
 /** The words of docs/operations.md ("Outcome vocabulary"), shared by history, API, logs and metrics. */
-export const OUTCOMES = ["delivered", "retried", "dead-lettered", "skipped", "suppressed", "silenced", "dropped", "refused", "failed", "checked"] as const;
+export { OUTCOMES };
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** A provider's state in one word, shown with its colour and its text. */
@@ -42,8 +41,8 @@ export interface ProviderRow {
   lastDeliveryAt: number | null;
   lastError: { at: number; message: string } | null;
   counters: { delivered: number; retried: number; deadLettered: number; dropped: number };
-  /** Deliveries and failures per hour, oldest first; null when the provider keeps no hourly buckets. */
-  hourly: { hour: number; delivered: number; failed: number }[] | null;
+  /** Deliveries and failures (retried + dead-lettered) per hour, oldest first. */
+  hourly: { hour: number; delivered: number; failed: number }[];
   /** Attempt latency quantiles over attempts that reached the network; null when there were none. */
   latency: { p50Ms: number; p99Ms: number } | null;
 }
@@ -69,25 +68,18 @@ export interface AttemptRow {
   error: string | null;
 }
 
-export interface DeadLetterRow {
+export interface DeadLetterRow extends DeadLetter {
   provider: string;
-  id: number;
-  enqueuedAt: number;
-  failedAt: number;
-  attempts: number;
-  reason: string;
-  alert: string | null;
-  summary: string;
-  cluster: string | null;
-  /** The event as received, when the provider's object returns it with the dead letter. */
+  /** The event as received, when the provider's object still has it. */
   event: { kind: string; namespace: string; name: string; severity: string; reason: string; message: string; metadata: Record<string, string> } | null;
-  /** Every attempt with the destination's answer, when the object returns them. */
+  /** Every attempt with the destination's answer, oldest first. */
   history: AttemptRow[] | null;
 }
 
 export interface DeliveryRow extends AttemptRow {
   provider: string;
-  cluster: string | null;
+  /** Empty for test sends. */
+  cluster: string;
   alert: string | null;
   summary: string;
   test: boolean;
@@ -190,7 +182,7 @@ export async function gatherDashboard(env: Env, opts: { filter: DeliveryFilter; 
 
 async function readProvider(env: Env, manifest: ProviderManifest): Promise<{ row: ProviderRow; status: ProviderRuntimeStatus }> {
   const ref = { namespace: manifest.metadata.namespace, name: manifest.metadata.name };
-  const { status, latency } = await providerStub(env, ref).metrics(ref);
+  const status = await providerStub(env, ref).status(ref);
   const ready = status.conditions.find((c) => c.type === "Ready");
   const stalled = status.conditions.find((c) => c.type === "Stalled" && c.status === "True");
   const suspendedBySpec = manifest.spec.suspend;
@@ -214,35 +206,10 @@ async function readProvider(env: Env, manifest: ProviderManifest): Promise<{ row
     lastDeliveryAt: status.lastDeliveryAt,
     lastError: status.lastError,
     counters: { delivered: status.counters.delivered, retried: status.counters.retried, deadLettered: status.counters.deadLettered, dropped: status.counters.dropped },
-    hourly: null,
-    latency: latencyQuantiles(latency),
+    hourly: status.hourly,
+    latency: status.latency.p50Ms === null || status.latency.p99Ms === null ? null : { p50Ms: Math.round(status.latency.p50Ms), p99Ms: Math.round(status.latency.p99Ms) },
   };
   return { row, status };
-}
-
-/**
- * p50 and p99 from the stored histogram, interpolated linearly inside the bucket that holds the
- * rank, as Prometheus' histogram_quantile does (https://prometheus.io/docs/practices/histograms/).
- */
-export function latencyQuantiles(h: LatencyHistogram): { p50Ms: number; p99Ms: number } | null {
-  const total = h.counts.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  const quantile = (q: number) => {
-    const rank = q * total;
-    let seen = 0;
-    for (let i = 0; i < h.counts.length; i++) {
-      const before = seen;
-      seen += h.counts[i];
-      if (seen >= rank && h.counts[i] > 0) {
-        // Above the last bound there is no upper edge: report the last bound, as Prometheus does.
-        if (i >= h.bounds.length) return h.bounds[h.bounds.length - 1] * 1000;
-        const lower = i === 0 ? 0 : h.bounds[i - 1];
-        return (lower + (h.bounds[i] - lower) * ((rank - before) / h.counts[i])) * 1000;
-      }
-    }
-    return h.bounds[h.bounds.length - 1] * 1000;
-  };
-  return { p50Ms: Math.round(quantile(0.5)), p99Ms: Math.round(quantile(0.99)) };
 }
 
 const STATE_ORDER: Record<ProviderState, number> = { Stalled: 0, Degraded: 1, Suspended: 2, Ready: 3 };
@@ -279,7 +246,7 @@ async function gatherDeliveries(env: Env, providers: ProviderRow[], filter: Deli
   const perProvider = filter.cluster || filter.outcome ? HISTORY_KEPT : filter.page * DELIVERIES_PER_PAGE + 1;
   const lists = await Promise.all(chosen.map(async (p) => {
     const records = await providerStub(env, { namespace: p.namespace, name: p.name }).deliveries(perProvider);
-    return records.map((r): DeliveryRow => ({ ...attemptRow(r), provider: p.id, cluster: clusterOf(r), alert: r.alert, summary: r.summary, test: outcomeOf(r).test }));
+    return records.map((r): DeliveryRow => ({ ...attemptRow(r), provider: p.id, cluster: r.cluster, alert: r.alert, summary: r.summary, test: r.test || outcomeOf(r).test }));
   }));
   const rows = lists.flat()
     .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.outcome || r.outcome === filter.outcome))
@@ -294,32 +261,44 @@ async function gatherDeliveries(env: Env, providers: ProviderRow[], filter: Deli
   };
 }
 
-function clusterOf(record: DeliveryRecord | DeadLetter): string | null {
-  return "cluster" in record && typeof record.cluster === "string" ? record.cluster : null;
-}
-
 async function gatherDeadLetters(env: Env, providers: ProviderRow[]): Promise<DashboardData["deadLetters"]> {
   const withDead = providers.filter((p) => p.deadLetters > 0);
   const lists = await Promise.all(withDead.map(async (p) => {
     const letters = await providerStub(env, { namespace: p.namespace, name: p.name }).deadLetters(DEAD_LETTERS_SHOWN);
-    return letters.map((d): DeadLetterRow => ({
-      provider: p.id,
-      id: d.id,
-      enqueuedAt: d.enqueuedAt,
-      failedAt: d.failedAt,
-      attempts: d.attempts,
-      reason: d.reason,
-      alert: d.alert,
-      summary: d.summary,
-      cluster: clusterOf(d),
-      event: null,
-      history: null,
-    }));
+    return letters.map((d) => ({ ...d, provider: p }));
   }));
+  const shown = lists.flat().sort((a, b) => b.failedAt - a.failedAt).slice(0, DEAD_LETTERS_SHOWN);
+  // The event and the attempts of each letter shown, so it can be read before a replay.
+  const items = await Promise.all(shown.map(async ({ provider, ...letter }): Promise<DeadLetterRow> => {
+    // The RPC type of an unknown-valued record is `never`; the object returns DeadLetterDetail.
+    const detail = (await providerStub(env, { namespace: provider.namespace, name: provider.name }).deadLetter(letter.id)) as DeadLetterDetail | undefined;
+    return { ...letter, provider: provider.id, event: detail ? eventFacts(detail.event) : null, history: detail ? attemptHistory(detail) : null };
+  }));
+  return { total: providers.reduce((n, p) => n + p.deadLetters, 0), items };
+}
+
+/** The fields of a Flux event the page shows (the stored event is the one that would be sent). */
+function eventFacts(event: Record<string, unknown>): DeadLetterRow["event"] {
+  const object = (event.involvedObject ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const metadata = typeof event.metadata === "object" && event.metadata !== null ? event.metadata as Record<string, unknown> : {};
   return {
-    total: providers.reduce((n, p) => n + p.deadLetters, 0),
-    items: lists.flat().sort((a, b) => b.failedAt - a.failedAt).slice(0, DEAD_LETTERS_SHOWN),
+    kind: text(object.kind), namespace: text(object.namespace), name: text(object.name),
+    severity: text(event.severity), reason: text(event.reason), message: text(event.message),
+    metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
   };
+}
+
+/** Every attempt of a dead letter: the last one dead-lettered it, the ones before were retried. */
+function attemptHistory(detail: DeadLetterDetail): AttemptRow[] {
+  return detail.attemptLog.map((a, i) => ({
+    at: a.at,
+    attempt: a.attempt,
+    outcome: i === detail.attemptLog.length - 1 ? "dead-lettered" : "retried",
+    status: a.status,
+    latencyMs: a.status !== null || a.latencyMs > 0 ? a.latencyMs : null,
+    error: a.error,
+  }));
 }
 
 /** Per-cluster views from each cluster's intake object (src/routes/clusters.ts); unavailable if one does not answer. */

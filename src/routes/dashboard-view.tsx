@@ -170,8 +170,8 @@ function ProvidersPanel(props: { providers: ProviderRow[]; now: number; canWrite
 
 function ProviderRowView(props: { provider: ProviderRow; hours: number[]; now: number; canWrite: boolean }) {
   const p = props.provider;
-  const delivered = p.hourly ? alignHours(props.hours, p.hourly, (h) => h.delivered) : null;
-  const failed = p.hourly ? alignHours(props.hours, p.hourly, (h) => h.failed) : null;
+  const delivered = alignHours(props.hours, p.hourly, (h) => h.delivered);
+  const failed = alignHours(props.hours, p.hourly, (h) => h.failed);
   return (
     <tr id={`provider-${p.id}`} data-provider={p.id} data-state={p.state}>
       <td class="name" data-label="Provider">{p.id}<div class="muted small">{p.type}</div></td>
@@ -181,9 +181,8 @@ function ProviderRowView(props: { provider: ProviderRow; hours: number[]; now: n
         {p.lastError && p.state !== "Ready" && p.lastError.message !== p.message ? <div class="message">{`last error ${span(props.now - p.lastError.at)} ago: ${p.lastError.message}`}</div> : null}
       </td>
       <td data-label="Per hour">
-        {delivered && failed
-          ? <Sparkline series={[{ class: "spark-ok", values: delivered }, { class: "spark-bad", values: failed }]} label={`${plural(delivered.reduce((a, b) => a + b, 0), "delivery", "deliveries")} and ${plural(failed.reduce((a, b) => a + b, 0), "failure")} in 24 h`} />
-          : <span class="muted small">{`${p.counters.delivered} delivered, ${p.counters.retried} retried, ${p.counters.deadLettered} dead-lettered in total`}</span>}
+        <Sparkline series={[{ class: "spark-ok", values: delivered }, { class: "spark-bad", values: failed }]} label={`${plural(delivered.reduce((a, b) => a + b, 0), "delivery", "deliveries")} and ${plural(failed.reduce((a, b) => a + b, 0), "failure")} in 24 h`} />
+        <div class="muted small">{`${p.counters.delivered} delivered, ${p.counters.retried} retried, ${p.counters.deadLettered} dead-lettered in total`}</div>
       </td>
       <td class="num" data-label="p50 / p99">{p.latency ? `${p.latency.p50Ms} / ${p.latency.p99Ms} ms` : <span class="muted">—</span>}</td>
       <td class="num" data-label="Queue">
@@ -244,7 +243,7 @@ function DeadLetterView(props: { letter: DeadLetterRow; now: number; canWrite: b
       </summary>
       <dl class="facts">
         {d.event ? <><dt>Object</dt><dd>{`${d.event.kind}/${d.event.namespace}/${d.event.name}`}</dd></> : null}
-        <dt>Cluster</dt><dd>{d.cluster ?? <span class="muted">not recorded</span>}</dd>
+        <dt>Cluster</dt><dd>{d.cluster || <span class="muted">none (test send)</span>}</dd>
         <dt>Alert</dt><dd>{d.alert ?? <span class="muted">none</span>}</dd>
         {d.event ? <><dt>Severity, reason</dt><dd>{`${d.event.severity}, ${d.event.reason}`}</dd><dt>Message</dt><dd class="pre">{d.event.message}</dd></> : null}
         <dt>Queued</dt><dd><Ago at={d.enqueuedAt} now={props.now} /></dd>
@@ -323,7 +322,7 @@ function DeliveriesPanel(props: { deliveries: DashboardData["deliveries"]; now: 
               <tr data-outcome={d.outcome}>
                 <td class="when" data-label="When"><Ago at={d.at} now={props.now} /></td>
                 <td data-label="Provider">{d.provider}</td>
-                <td data-label="Cluster">{d.cluster === null ? <span class="muted">—</span> : d.cluster || <span class="muted">(test)</span>}</td>
+                <td data-label="Cluster">{d.cluster || <span class="muted">(test)</span>}</td>
                 <td class="message" data-label="Event">{d.summary}{d.alert ? <div class="muted small">{`alert ${d.alert}`}</div> : null}</td>
                 <td class="num" data-label="Attempt">{d.attempt}</td>
                 <td data-label="Outcome"><span class={`outcome ${d.outcome}`}>{d.outcome}</span>{d.test ? <span class="muted small"> (test)</span> : null}</td>

@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { relayEnv } from "../../src/env";
 import type { ClusterView } from "../../src/ingress/cluster-object";
-import { attention, clusterRows, lastHours, latencyQuantiles, outcomeOf, plural } from "../../src/routes/dashboard-data";
+import { attention, clusterRows, lastHours, outcomeOf, plural } from "../../src/routes/dashboard-data";
 import { alignHours, Sparkline } from "../../src/routes/dashboard-sparkline";
 import { admin, captureBox, clearConfig, json, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
 
@@ -131,6 +131,12 @@ describe("status page", () => {
     expect(html).toContain("failed to get provider &#39;flux-system/gone&#39;: not found");
     expect(html).toContain('id="deliveries-table"');
     expect(html).toContain('<span class="outcome dead-lettered">dead-lettered</span>');
+    // The dead letter opens on its event and its attempts, read before any replay.
+    const letter = html.slice(html.indexOf('<details class="letter"'), html.indexOf("</details>"));
+    expect(letter).toContain("<dd>Kustomization/flux-system/apps</dd>");
+    expect(letter).toContain("dashboard dead letter");
+    expect(letter).toContain('<table class="cards attempts">');
+    expect(letter).toMatch(/<span class="outcome dead-lettered">dead-lettered<\/span>[\s\S]*HTTP 400: rejected/);
     // Escaped, never interpreted: the event's reason and the destination's answer.
     expect(html).not.toContain("<script>alert(1)</script>");
     expect(html).not.toContain("<img src=x");
@@ -242,14 +248,6 @@ describe("status page view model", () => {
       { severity: "warn", text: "1 active silence", href: "#silences" },
     ]);
     expect([plural(1, "provider"), plural(2, "provider"), plural(0, "delivery", "deliveries")]).toEqual(["1 provider", "2 providers", "0 deliveries"]);
-  });
-
-  it("estimates p50/p99 from the latency histogram as histogram_quantile does, none without attempts", () => {
-    const bounds = [0.05, 0.1, 0.25];
-    expect(latencyQuantiles({ bounds, counts: [0, 0, 0, 0], sumSeconds: 0 })).toBeNull();
-    // 100 attempts: 50 under 50 ms, 49 in 50-100 ms, 1 in 100-250 ms.
-    expect(latencyQuantiles({ bounds, counts: [50, 49, 1, 0], sumSeconds: 5 })).toEqual({ p50Ms: 50, p99Ms: 100 });
-    expect(latencyQuantiles({ bounds, counts: [0, 0, 0, 4], sumSeconds: 9 })).toEqual({ p50Ms: 250, p99Ms: 250 });
   });
 
   it("shows stored outcomes of earlier versions in today's words", () => {
