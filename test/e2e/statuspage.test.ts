@@ -115,7 +115,7 @@ describe("e2e: the status page in headless Chromium (1366x900 and 390x844)", () 
 
     // The dead letter opens in place, showing the event and why it failed.
     const letter = page.locator(`#deadletters details.letter[data-provider="${NAMESPACE}/rejecting-webhook"]`).first();
-    await letter.locator("summary").click();
+    await letter.locator(":scope > summary").click();
     const detail = await letter.innerText();
     expect(detail).toContain("HTTP 400: payload rejected");
     expect(detail).toMatch(new RegExp(`Alert\\s+${NAMESPACE}/rejecting-webhook`));
@@ -169,7 +169,7 @@ describe("e2e: the status page in headless Chromium (1366x900 and 390x844)", () 
     // A phone page is long: one screen each of the overview, the dead letters and the deliveries.
     await page.screenshot({ path: path.join(SHOTS, "overview-390.png") });
     await page.locator("#deadletters").scrollIntoViewIfNeeded();
-    await page.locator("#deadletters details.letter summary").first().click();
+    await page.locator("#deadletters details.letter > summary").first().click();
     await page.evaluate("document.getElementById('deadletters').scrollIntoView()");
     await page.screenshot({ path: path.join(SHOTS, "deadletters-390.png") });
     await page.evaluate("document.getElementById('deliveries').scrollIntoView()");
