@@ -21,6 +21,7 @@ export default defineConfig({
               bindings: {
                 INGRESS_KEYS: JSON.stringify({ "*": "test-ingress-key", rotating: ["old-key", "new-key"] }),
                 ADMIN_TOKEN: "test-admin-token",
+                READ_TOKEN: "test-read-token",
                 CONFIG_TTL_SECONDS: "0",
                 RETRY_MIN_SECONDS: "0.2",
                 RETRY_MAX_SECONDS: "2",
@@ -34,6 +35,12 @@ export default defineConfig({
                 // test/workers/github-app.test.ts: a GitHub App whose private key is no RSA key.
                 SECRET__FLUX_SYSTEM__GITHUB_APP_BAD_KEY: JSON.stringify({ githubAppID: "1", githubAppInstallationID: "2", githubAppPrivateKey: "-----BEGIN RSA PRIVATE KEY-----\nbm90LWEta2V5\n-----END RSA PRIVATE KEY-----\n" }),
                 SECRET__FLUX_SYSTEM__ROUTING_GITHUB: JSON.stringify({ token: "ghp-routing-cases" }),
+                // test/workers/security.test.ts: Secrets pinned to hosts, a malformed headers value, credentials echoed back.
+                SECRET__SEC__PINNED_GITHUB: JSON.stringify({ token: "ghp-pinned-secret-91x", allowedHosts: "github.com, *.github.com" }),
+                SECRET__SEC__PINNED_HOOK: JSON.stringify({ headers: "Authorization: Bearer pinned-hook-token-62y", allowedHosts: "hooks.example.com" }),
+                SECRET__SEC__PINNED_LOCAL: JSON.stringify({ headers: "Authorization: Bearer pinned-local-token-18q", allowedHosts: "127.0.0.1" }),
+                SECRET__SEC__BAD_HEADERS: JSON.stringify({ headers: "Authorization: Bearer hdr-leak-one-4f1\nAuthorization: Bearer hdr-leak-two-8c2: x" }),
+                SECRET__SEC__ECHO: JSON.stringify({ headers: "X-Api-Key: echo/key+secret=55" }),
                 SECRET__FLUX_SYSTEM__YAML_SECRET: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: yaml-secret\ndata:\n  token: YmFzZTY0LXRva2Vu\n  headers: WC1UZWFtOiBwbGF0Zm9ybQ==\nstringData:\n  token: string-data-token\n",
               },
             },

@@ -1,4 +1,25 @@
-import { parse as parseYaml } from "yaml";
+import { parseBoundedYaml } from "../lib/bounded-yaml";
+
+/**
+ * Secret key pinning the Secret's credentials to hosts: comma-separated host names or
+ * `*.example.com` globs. A Provider whose address host is not listed is Ready=False
+ * (SecretHostMismatch) and sends nothing, so whoever can edit a Provider cannot redirect another
+ * Secret's token to a host of their choosing (docs/operations.md, Security).
+ */
+export const ALLOWED_HOSTS_KEY = "allowedHosts";
+
+/**
+ * Whether `host` is one of the comma-separated names or globs: `*.example.com` matches any name
+ * below example.com (not example.com itself). Case-insensitive, a trailing dot ignored.
+ */
+export function hostAllowed(host: string, allowedHosts: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, "").replace(/^\[|\]$/g, "");
+  return allowedHosts.split(",").map((p) => p.trim().toLowerCase().replace(/\.$/, "").replace(/^\[|\]$/g, "")).some((pattern) => {
+    if (!pattern) return false;
+    if (pattern.startsWith("*.")) return name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1;
+    return name === pattern;
+  });
+}
 
 /** Secret binding name for a Secret: `flux-system/slack-token` -> `SECRET__FLUX_SYSTEM__SLACK_TOKEN`. */
 export function secretBindingName(namespace: string, name: string): string {
@@ -29,7 +50,7 @@ export function readSecret(env: object, namespace: string, name: string): Record
 export function parseSecretValue(value: string, binding: string): Record<string, string> {
   let doc: unknown;
   try {
-    doc = parseYaml(value);
+    doc = parseBoundedYaml(value);
   } catch {
     throw new SecretFormatError(`binding ${binding} is neither a JSON object nor a Secret manifest (YAML/JSON parse failed)`);
   }

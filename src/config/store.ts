@@ -59,6 +59,14 @@ export async function loadConfig(env: Env, now = Date.now()): Promise<ConfigSnap
   }
 }
 
+/**
+ * The isolate's last snapshot even when expired, else a first load: for answers that must not
+ * cost a KV read per unauthenticated request (/healthz).
+ */
+export async function lastConfig(env: Env): Promise<ConfigSnapshot> {
+  return cached?.snapshot ?? loadConfig(env);
+}
+
 async function readConfig(env: Env, now: number): Promise<ConfigSnapshot> {
   const [providers, alerts, silences] = await Promise.all([readAll(env.CONFIG, "Provider"), readAll(env.CONFIG, "Alert"), readSilences(env.CONFIG)]);
   return {

@@ -1,5 +1,5 @@
-import { parseAllDocuments } from "yaml";
 import * as z from "zod";
+import { parseBoundedYamlDocuments } from "../lib/bounded-yaml";
 import { InvalidManifestError } from "../lib/errors";
 
 export const API_GROUP = "notification.toolkit.fluxcd.io";
@@ -173,18 +173,13 @@ export function parseManifest<K extends ManifestKind>(
  * object (`npm run import` takes multi-document files).
  */
 function singleDocument(kind: ManifestKind, text: string): unknown {
-  const values: unknown[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    const error = doc.errors[0];
-    if (error) throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): not valid YAML or JSON: ${error.message.split("\n")[0]}`]);
-    let value: unknown;
-    try {
-      value = doc.toJS();
-    } catch (err) {
-      throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`]);
-    }
-    if (value !== null && value !== undefined) values.push(value);
+  let documents: unknown[];
+  try {
+    documents = parseBoundedYamlDocuments(text);
+  } catch (err) {
+    throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): not valid YAML or JSON: ${(err as Error).message}`]);
   }
+  const values = documents.filter((value) => value !== null && value !== undefined);
   if (values.length > 1) {
     throw new InvalidManifestError(`invalid ${kind} manifest`, [`(document): the body holds ${values.length} YAML documents; PUT one ${kind} per request (npm run import applies a multi-document file)`]);
   }

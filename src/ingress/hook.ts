@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { relayEnv } from "../env";
 import { parseFluxEvent } from "../flux/event";
-import { BadRequestError, PayloadTooLargeError, RelayError } from "../lib/errors";
+import { BadRequestError, PayloadTooLargeError, RelayError, UnauthorizedError } from "../lib/errors";
 import { log } from "../lib/log";
+import { enforceRateLimit } from "../lib/rate-limit";
 import { readCapped } from "../lib/read-capped";
 import { ingest } from "./ingest";
 import { verifyIngress } from "./keys";
@@ -18,7 +19,8 @@ const CLUSTER = /^[a-z0-9-]{1,63}$/;
 
 export const hook = new Hono<{ Bindings: Env }>();
 
-const REJECTION_BY_STATUS: Partial<Record<number, Rejection>> = { 400: "invalid", 401: "unauthorized", 413: "too_large", 503: "unavailable" };
+/** 429 comes only from the limiter of failed authentications: those requests were unauthorized. */
+const REJECTION_BY_STATUS: Partial<Record<number, Rejection>> = { 400: "invalid", 401: "unauthorized", 413: "too_large", 429: "unauthorized", 503: "unavailable" };
 
 /**
  * `POST /hook/:cluster`: size cap, signature, Go-style decode, routing over the cached
@@ -34,7 +36,13 @@ hook.post("/:cluster", async (c) => {
     if (!CLUSTER.test(cluster)) throw new BadRequestError("cluster: the path segment must match [a-z0-9-]{1,63}");
     if (Number(c.req.header("content-length") ?? "NaN") > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
     const body = await readCapped(c.req.raw.body, MAX_BODY_BYTES, { overflow: "throw", onOverflow: () => new PayloadTooLargeError(MAX_BODY_BYTES) });
-    await verifyIngress(relayEnv(c.env).ingressKeys, cluster, c.req.raw.headers, body);
+    try {
+      await verifyIngress(relayEnv(c.env).ingressKeys, cluster, c.req.raw.headers, body);
+    } catch (err) {
+      // Only failed authentications count against the client's address: a cluster's own events never wait.
+      if (err instanceof UnauthorizedError) await enforceRateLimit(c.env.HOOK_AUTH_LIMITER, c.req.raw.headers, "unauthenticated hook requests");
+      throw err;
+    }
     authenticated = true;
     // Go keeps invalid UTF-8 as U+FFFD rather than refusing the event.
     const { prepared, routing, result } = await ingest(c.env, cluster, parseFluxEvent(new TextDecoder().decode(body)), started);

@@ -5,6 +5,7 @@ import { UnauthorizedError } from "../lib/errors";
 const ALGORITHMS: Record<string, HmacAlgorithm> = { sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" };
 const SIGNATURE = /^(sha256|sha384|sha512)=([0-9a-fA-F]+)$/;
 const BEARER = /^Bearer\s+(.+)$/i;
+const UNKNOWN_CLUSTER_KEY = crypto.randomUUID();
 
 /** Why INGRESS_KEYS is unusable, or undefined when it is fine (shown by /healthz). */
 export function ingressKeysProblem(raw: string | undefined): string | undefined {
@@ -23,8 +24,10 @@ export function keyedClusters(keys: IngressKeys | undefined): string[] {
  * time. Throws 401. Every key of a rotation list is tried, so timing does not reveal which one matched.
  */
 export async function verifyIngress(keys: IngressKeys | undefined, cluster: string, headers: Headers, body: Uint8Array): Promise<void> {
-  const candidates = keys?.get(cluster) ?? keys?.get("*") ?? [];
-  if (candidates.length === 0) throw new UnauthorizedError(`no ingress key is configured for cluster ${cluster}`);
+  const configured = keys?.get(cluster) ?? keys?.get("*") ?? [];
+  // A cluster without keys is answered exactly as a wrong key, after the same work, so the answer
+  // does not tell which cluster names are configured: its one key is random and never matches.
+  const candidates = configured.length > 0 ? configured : [UNKNOWN_CLUSTER_KEY];
   const signature = headers.get("x-signature");
   if (signature !== null) {
     const m = SIGNATURE.exec(signature.trim());
@@ -32,7 +35,7 @@ export async function verifyIngress(keys: IngressKeys | undefined, cluster: stri
     const given = m[2].toLowerCase();
     let ok = false;
     for (const key of candidates) ok = timingSafeEqual(await hmacHex(ALGORITHMS[m[1]], key, body), given) || ok;
-    if (!ok) throw new UnauthorizedError("X-Signature does not match the body for any key of this cluster");
+    if (!ok || configured.length === 0) throw new UnauthorizedError("X-Signature does not match the body for any key of this cluster");
     return;
   }
   const authorization = headers.get("authorization");
@@ -41,7 +44,7 @@ export async function verifyIngress(keys: IngressKeys | undefined, cluster: stri
     if (!m) throw new UnauthorizedError("Authorization must be Bearer <key>");
     let ok = false;
     for (const key of candidates) ok = timingSafeEqual(key, m[1]) || ok;
-    if (!ok) throw new UnauthorizedError("bearer key is not valid for this cluster");
+    if (!ok || configured.length === 0) throw new UnauthorizedError("bearer key is not valid for this cluster");
     return;
   }
   throw new UnauthorizedError("missing X-Signature or Authorization header");

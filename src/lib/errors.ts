@@ -1,7 +1,7 @@
 /** Typed errors thrown anywhere in the Worker; `app.onError` turns them into JSON responses. */
 export class RelayError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 422 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 500 | 503,
     message: string,
     readonly details: string[] = [],
     readonly headers: Record<string, string> = {},
@@ -20,6 +20,20 @@ export class BadRequestError extends RelayError {
 export class UnauthorizedError extends RelayError {
   constructor(message: string) {
     super(401, message);
+  }
+}
+
+/** Authenticated, but the token's role may not do this (a write with READ_TOKEN). */
+export class ForbiddenError extends RelayError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
+/** Too many requests from one client: the platform rate limiter said no. */
+export class TooManyRequestsError extends RelayError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, message, [], { "Retry-After": String(retryAfterSeconds) });
   }
 }
 

@@ -1,13 +1,14 @@
-import { parse as parseYaml } from "yaml";
 import { COMMIT_STATUS_TYPES, durationMs, MIN_INTERVAL_ANNOTATION, type ProviderManifest } from "../flux/manifests";
 import { notifierFor } from "./registry";
 import type { ProviderSettings } from "./types";
-import { readSecret, secretBindingName, SecretFormatError } from "../config/secrets";
+import { ALLOWED_HOSTS_KEY, hostAllowed, readSecret, secretBindingName, SecretFormatError } from "../config/secrets";
+import { parseBoundedYaml, YamlProblem } from "../lib/bounded-yaml";
+import { redact } from "../lib/redact";
 
 /** Why a Provider is not usable, in the vocabulary of Flux's v1beta2 status conditions. */
 export interface ProviderProblem {
   /** Ready=False reason. */
-  reason: "InvalidURL" | "ValidationFailed" | "SecretNotFound" | "Unsupported" | "UnsupportedType";
+  reason: "InvalidURL" | "ValidationFailed" | "SecretNotFound" | "SecretHostMismatch" | "Unsupported" | "UnsupportedType";
   message: string;
   /** Stalled: nothing changes until the spec changes (InvalidURL, Unsupported). */
   stalled: boolean;
@@ -26,12 +27,20 @@ export interface ResolvedProvider {
 const MAX_ADDRESS = 2048;
 
 /**
- * Resolves a Provider manifest and its Secrets into notifier settings as Flux's notifier factory
- * does (internal/notifier/factory.go of fluxcd/notification-controller): Secret `address`
- * overrides spec.address, `token`, `username` + `password` (only as a pair), `headers` YAML map,
- * `proxy`. Problems are collected, never thrown.
+ * Resolves a Provider manifest and its Secrets into notifier settings as Flux's factory does
+ * (https://github.com/fluxcd/notification-controller/blob/main/internal/notifier/factory.go):
+ * Secret `address` overrides spec.address, `token`, `username` + `password` (only as a pair),
+ * `headers` YAML map, `proxy`; the relay's own `allowedHosts` pins the Secret to the hosts its
+ * credentials may be sent to. Problems are collected, never thrown, and their messages are
+ * redacted against every secret involved (they reach status, history, dead letters and logs).
  */
 export function resolveProvider(manifest: ProviderManifest, env: object): ResolvedProvider {
+  const resolved = resolveUnredacted(manifest, env);
+  for (const problem of resolved.problems) problem.message = redact(problem.message, resolved.secrets);
+  return resolved;
+}
+
+function resolveUnredacted(manifest: ProviderManifest, env: object): ResolvedProvider {
   const { spec, metadata } = manifest;
   const problems: ProviderProblem[] = [];
   const secrets: string[] = [];
@@ -45,10 +54,16 @@ export function resolveProvider(manifest: ProviderManifest, env: object): Resolv
       problems.push({ reason: "ValidationFailed", message: (err as SecretFormatError).message, stalled: false });
     }
   }
-  for (const [key, value] of Object.entries(secret)) if (key !== "headers" && value.length >= 4) secrets.push(value);
+  for (const [key, value] of Object.entries(secret)) if (key !== "headers" && key !== ALLOWED_HOSTS_KEY && value.length >= 4) secrets.push(value);
 
   const address = secret.address !== undefined ? secret.address.trim() : (spec.address ?? "");
   if (address.length > MAX_ADDRESS) problems.push({ reason: "ValidationFailed", message: `address is longer than ${MAX_ADDRESS} bytes`, stalled: true });
+  secrets.push(...userinfoOf(address));
+  const allowedHosts = secret[ALLOWED_HOSTS_KEY];
+  if (allowedHosts !== undefined && address) {
+    const mismatch = hostMismatch(address, allowedHosts);
+    if (mismatch) problems.push({ reason: "SecretHostMismatch", message: mismatch, stalled: true });
+  }
 
   // Flux's shared parser applies token and basic auth only when the Secret's auth data is well formed.
   const hasUser = secret.username !== undefined;
@@ -67,7 +82,9 @@ export function resolveProvider(manifest: ProviderManifest, env: object): Resolv
       headers = parseHeaders(secret.headers);
       for (const v of Object.values(headers)) if (v.length >= 4) secrets.push(v);
     } catch (err) {
-      problems.push({ reason: "ValidationFailed", message: `failed to read headers from the Secret: ${(err as Error).message}`, stalled: false });
+      // Only the position: a YAML error quotes the source lines, and these hold the header tokens.
+      const why = err instanceof YamlProblem || err instanceof HeadersShapeError ? err.message : "unreadable";
+      problems.push({ reason: "ValidationFailed", message: `failed to read headers from the Secret: ${why}`, stalled: false });
     }
   }
 
@@ -136,10 +153,12 @@ function secretMissing(namespace: string, name: string, field: string): Provider
   };
 }
 
+class HeadersShapeError extends Error {}
+
 function parseHeaders(text: string): Record<string, string> {
-  const doc = parseYaml(text) as unknown;
+  const doc = parseBoundedYaml(text);
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error("headers must be a YAML map of header names to values");
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new HeadersShapeError("headers must be a YAML map of header names to values");
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(doc)) {
     // Flux decodes the map into map[string]string: a number, boolean, list or map value fails the
@@ -148,4 +167,32 @@ function parseHeaders(text: string): Record<string, string> {
     out[k] = v ?? "";
   }
   return out;
+}
+
+/** The user and password of an address's userinfo, raw and decoded, for redaction. */
+function userinfoOf(address: string): string[] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(address);
+  if (!m) return [];
+  const out = new Set<string>();
+  for (const part of [m[1], ...m[1].split(":")]) {
+    out.add(part);
+    try {
+      out.add(decodeURIComponent(part));
+    } catch {
+      // A malformed escape: the raw form is masked already.
+    }
+  }
+  return [...out].filter((v) => v.length >= 4);
+}
+
+/** Why the address's host is not one the Secret allows, or undefined when it is. */
+function hostMismatch(address: string, allowedHosts: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(address).hostname;
+  } catch {
+    return `the Secret allows its credentials only for ${ALLOWED_HOSTS_KEY} ${JSON.stringify(allowedHosts)}, and the address is not a URL with a host: nothing is sent`;
+  }
+  if (hostAllowed(host, allowedHosts)) return undefined;
+  return `the address host ${JSON.stringify(host)} is not in the Secret's ${ALLOWED_HOSTS_KEY} (${JSON.stringify(allowedHosts)}): its credentials are never sent there`;
 }

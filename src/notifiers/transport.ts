@@ -58,7 +58,10 @@ export async function sendRequest(
     const res = await fetchFollowing(req, init, secrets.length > 0, fetcher);
     if ("refused" in res) return { classification: { outcome: "permanent", reason: redact(res.refused, secrets) }, status: res.status, latencyMs: Date.now() - started };
     const snapshot: ResponseSnapshot = { status: res.status, headers: res.headers, body: await readBody(res, timeoutMs, req.readLimit ?? MAX_BODY_READ), url: req.url };
-    const classification = notifier.classify?.(snapshot) ?? classifyResponse(snapshot);
+    // Classified on a redacted copy: a reason quotes up to 200 characters of the body, and a cut
+    // made before redaction could leave the first half of a secret unmasked.
+    const redacted = { ...snapshot, body: redact(snapshot.body, secrets) };
+    const classification = notifier.classify?.(redacted) ?? classifyResponse(redacted);
     return { classification: redactClassification(classification, secrets), status: res.status, latencyMs: Date.now() - started, response: snapshot };
   } catch (err) {
     const e = err as Error;

@@ -4,7 +4,7 @@ import { loadConfig } from "../config/store";
 import { parseFluxEvent, type FluxEvent } from "../flux/event";
 import type { AlertManifest } from "../flux/manifests";
 import { RelayError } from "../lib/errors";
-import { SESSION_COOKIE, sessionValid } from "../lib/session";
+import { sessionCookieName, sessionRole } from "../lib/session";
 import { BODY_TEMPLATE_ANNOTATION, TEMPLATE_ANNOTATION, TITLE_TEMPLATE_ANNOTATION } from "../rules/message-template";
 import { previewAlert, sampleEvents, type AlertPreview, type EventPreview } from "../rules/preview";
 
@@ -31,9 +31,10 @@ alertDetail.use("/dashboard/alerts/*", async (c, next) => {
   c.header("cache-control", "no-store");
 });
 
+/** Either token's session: a preview changes and sends nothing, so READ_TOKEN may use it too. */
 const signedIn: MiddlewareHandler<Env_> = async (c, next) => {
-  const cookie = getCookie(c, SESSION_COOKIE);
-  if (!c.env.ADMIN_TOKEN || !cookie || !(await sessionValid(cookie, c.env.ADMIN_TOKEN))) return c.redirect("/", 303);
+  const cookie = getCookie(c, sessionCookieName(c.req.url));
+  if (!c.env.ADMIN_TOKEN || !cookie || !(await sessionRole(c.env, cookie))) return c.redirect("/", 303);
   return next();
 };
 

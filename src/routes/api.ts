@@ -4,7 +4,8 @@ import { configKey, invalidateConfig, loadConfig, type ConfigSnapshot } from "..
 import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRef } from "../delivery/provider-object";
 import { parseManifest, type ManifestKind, type ProviderManifest } from "../flux/manifests";
-import { requireAdmin } from "../lib/admin-auth";
+import { requireReadOrAdminForWrites } from "../lib/admin-auth";
+import { MAX_YAML_BYTES } from "../lib/bounded-yaml";
 import { BadRequestError, InvalidManifestError, NotFoundError, RelayError } from "../lib/errors";
 import { idsBodySchema } from "./api-schemas";
 import { openApiDocument } from "./openapi";
@@ -15,13 +16,13 @@ import { alertView, providerView } from "./views";
 
 type Env_ = { Bindings: Env };
 
-/** Largest manifest a PUT accepts: far above any real Provider or Alert, far below KV's 25 MiB. */
-export const MAX_MANIFEST_BYTES = 256 * 1024;
+/** Largest manifest a PUT accepts: the same bound as a manifest loaded from KV. */
+export const MAX_MANIFEST_BYTES = MAX_YAML_BYTES;
 
-/** The admin API (docs/operations.md), all behind ADMIN_TOKEN. */
+/** The admin API (docs/operations.md): GET routes with READ_TOKEN or ADMIN_TOKEN, every write with ADMIN_TOKEN only. */
 export const api = new Hono<Env_>();
 
-api.use("*", requireAdmin);
+api.use("*", requireReadOrAdminForWrites);
 api.route("/clusters", clusters);
 
 /** Answers JSON, or YAML with `?format=yaml` (what `kubectl get -o yaml` users expect). */

@@ -35,7 +35,7 @@ export function LoginPage(props: { error?: string }) {
       <main class="login">
         <h1>flux-relay</h1>
         <form method="post" action="/login">
-          <label for="token">Admin token</label>
+          <label for="token">Admin or read token</label>
           <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
           <button type="submit">Sign in</button>
         </form>

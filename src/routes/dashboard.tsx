@@ -4,9 +4,11 @@ import type { JSX } from "hono/jsx/jsx-runtime";
 import { loadConfig } from "../config/store";
 import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRef } from "../delivery/provider-object";
-import { timingSafeEqual } from "../lib/crypto";
-import { RelayError } from "../lib/errors";
-import { createSession, SESSION_COOKIE, sessionValid } from "../lib/session";
+import { roleOfToken } from "../lib/admin-auth";
+import { PayloadTooLargeError, RelayError } from "../lib/errors";
+import { enforceRateLimit } from "../lib/rate-limit";
+import { readCapped } from "../lib/read-capped";
+import { createSession, revokeSessions, sessionCookieName, sessionRole, type Role } from "../lib/session";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./dashboard-assets";
 import { deliveryFilter, gatherDashboard, plural } from "./dashboard-data";
 import { silenceFromForm } from "./dashboard-silences";
@@ -16,11 +18,14 @@ import { createSilence, expireSilenceById } from "./silences";
 type Env_ = { Bindings: Env };
 
 const FLASH_COOKIE = "flux_relay_flash";
+/** A sign-in form holds one token: anything larger is refused before it is parsed. */
+const MAX_LOGIN_BODY = 4 * 1024;
 
 /**
- * The status page (design section 7): `GET /` shows a login form until the admin token has been
- * exchanged for a session cookie; its buttons are plain forms that call the same Durable Object
- * methods as the admin API. CSRF defence: SameSite=Strict cookies plus an Origin check on every POST.
+ * The status page (docs/operations.md): `GET /` shows a login form until ADMIN_TOKEN or READ_TOKEN
+ * has been exchanged for a session cookie; with the admin token its buttons are plain forms that
+ * call the same Durable Object methods as the admin API, with the read token it has none. CSRF
+ * defence: SameSite=Strict cookies plus an Origin check on every POST.
  */
 export const dashboard = new Hono<Env_>();
 
@@ -48,13 +53,21 @@ const sameOrigin: MiddlewareHandler<Env_> = async (c, next) => {
   return next();
 };
 
-async function signedIn(c: Context<Env_>): Promise<boolean> {
-  const cookie = getCookie(c, SESSION_COOKIE);
-  return !!c.env.ADMIN_TOKEN && !!cookie && (await sessionValid(cookie, c.env.ADMIN_TOKEN));
+/** The role of the browser's session, undefined when it has none (or a revoked or expired one). */
+async function signedIn(c: Context<Env_>): Promise<Role | undefined> {
+  const cookie = getCookie(c, sessionCookieName(c.req.url));
+  return c.env.ADMIN_TOKEN && cookie ? sessionRole(c.env, cookie) : undefined;
 }
 
 const requireSession: MiddlewareHandler<Env_> = async (c, next) => {
   if (!(await signedIn(c))) return page(c, <LoginPage error="Your session has expired: sign in again." />, 401);
+  return next();
+};
+
+const requireAdminSession: MiddlewareHandler<Env_> = async (c, next) => {
+  const role = await signedIn(c);
+  if (!role) return page(c, <LoginPage error="Your session has expired: sign in again." />, 401);
+  if (role !== "admin") return page(c, <MessagePage title="Forbidden" message="This session was opened with READ_TOKEN, which can only read: sign in with ADMIN_TOKEN to act." />, 403);
   return next();
 };
 
@@ -66,38 +79,49 @@ dashboard.get("/dashboard.js", asset(DASHBOARD_JS, "text/javascript"));
 
 dashboard.get("/", async (c) => {
   if (!c.env.ADMIN_TOKEN) return page(c, <LoginPage error="ADMIN_TOKEN is not set: the status page is disabled (wrangler secret put ADMIN_TOKEN)." />, 503);
-  if (!(await signedIn(c))) return page(c, <LoginPage />);
+  const role = await signedIn(c);
+  if (!role) return page(c, <LoginPage />);
   const flash = getCookie(c, FLASH_COOKIE);
   if (flash !== undefined) deleteCookie(c, FLASH_COOKIE, { path: "/", secure: secure(c), httpOnly: true, sameSite: "Strict" });
-  const data = await gatherDashboard(c.env, { filter: deliveryFilter(c.req.query()), canWrite: true });
+  const data = await gatherDashboard(c.env, { filter: deliveryFilter(c.req.query()), canWrite: role === "admin" });
   return page(c, <DashboardPage data={{ ...data, flash }} />);
 });
 
 /** The refreshed part of the page, for /dashboard.js (same filter as the page's query string). */
 dashboard.get("/dashboard/live", requireSession, async (c) => {
-  const data = await gatherDashboard(c.env, { filter: deliveryFilter(c.req.query()), canWrite: true });
+  const data = await gatherDashboard(c.env, { filter: deliveryFilter(c.req.query()), canWrite: (await signedIn(c)) === "admin" });
   return page(c, <LiveSections data={data} />);
 });
 
-dashboard.post("/login", sameOrigin, async (c) => {
-  const token = c.env.ADMIN_TOKEN;
-  if (!token) return page(c, <LoginPage error="ADMIN_TOKEN is not set: the status page is disabled." />, 503);
-  const form = await c.req.parseBody();
-  const given = typeof form.token === "string" ? form.token : "";
-  if (!timingSafeEqual(given, token)) return page(c, <LoginPage error="Wrong admin token." />, 401);
-  const session = await createSession(token);
-  setCookie(c, SESSION_COOKIE, session.value, { path: "/", httpOnly: true, sameSite: "Strict", secure: secure(c), maxAge: session.maxAge });
+/**
+ * Sign-in: at most 10 attempts a minute per client address (LOGIN_LIMITER, counted before anything
+ * else, since a non-browser client sets Origin freely) and a 4 KiB body read before parsing.
+ */
+dashboard.post("/login", async (c, next) => {
+  await enforceRateLimit(c.env.LOGIN_LIMITER, c.req.raw.headers, "sign-in attempts");
+  return next();
+}, sameOrigin, async (c) => {
+  if (!c.env.ADMIN_TOKEN) return page(c, <LoginPage error="ADMIN_TOKEN is not set: the status page is disabled." />, 503);
+  if (Number(c.req.header("content-length") ?? "0") > MAX_LOGIN_BODY) throw new PayloadTooLargeError(MAX_LOGIN_BODY);
+  const body = await readCapped(c.req.raw.body, MAX_LOGIN_BODY, { overflow: "throw", onOverflow: () => new PayloadTooLargeError(MAX_LOGIN_BODY) });
+  const given = new URLSearchParams(new TextDecoder().decode(body)).get("token") ?? "";
+  const role = roleOfToken(c.env, given);
+  if (!role) return page(c, <LoginPage error="Wrong token." />, 401);
+  const session = await createSession(c.env, role);
+  setCookie(c, sessionCookieName(c.req.url), session.value, { path: "/", httpOnly: true, sameSite: "Strict", secure: secure(c), maxAge: session.maxAge });
   return c.redirect("/", 303);
 });
 
-dashboard.post("/logout", sameOrigin, (c) => {
-  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: secure(c), httpOnly: true, sameSite: "Strict" });
+/** Signs every browser out (the session generation moves on in KV), then forgets this one's cookie. */
+dashboard.post("/logout", sameOrigin, async (c) => {
+  if (await signedIn(c)) await revokeSessions(c.env);
+  deleteCookie(c, sessionCookieName(c.req.url), { path: "/", secure: secure(c), httpOnly: true, sameSite: "Strict" });
   return c.redirect("/", 303);
 });
 
 const ACTIONS = ["suspend", "resume", "test", "replay", "discard"] as const;
 
-dashboard.post("/dashboard/providers/:ns/:name/:action", sameOrigin, requireSession, async (c) => {
+dashboard.post("/dashboard/providers/:ns/:name/:action", sameOrigin, requireAdminSession, async (c) => {
   const ref: ProviderRef = { namespace: c.req.param("ns"), name: c.req.param("name") };
   const action = c.req.param("action") as (typeof ACTIONS)[number];
   if (!ACTIONS.includes(action)) return page(c, <MessagePage title="Not found" message="No such action." />, 404);
@@ -133,7 +157,7 @@ function flashAndReturn(c: Context<Env_>, message: string) {
 }
 
 /** The silence forms of src/routes/dashboard-silences.tsx, through the silences API's own validation. */
-dashboard.post("/dashboard/silences", sameOrigin, requireSession, async (c) => {
+dashboard.post("/dashboard/silences", sameOrigin, requireAdminSession, async (c) => {
   try {
     const created = await createSilence(c.env, silenceFromForm(await c.req.parseBody(), Date.now()));
     return flashAndReturn(c, `Silence ${created.id} created (${Object.entries(created.matchers).map(([k, v]) => `${k}=${v}`).join(", ")}), until ${created.endsAt}.`);
@@ -143,7 +167,7 @@ dashboard.post("/dashboard/silences", sameOrigin, requireSession, async (c) => {
   }
 });
 
-dashboard.post("/dashboard/silences/:id/expire", sameOrigin, requireSession, async (c) => {
+dashboard.post("/dashboard/silences/:id/expire", sameOrigin, requireAdminSession, async (c) => {
   try {
     const expired = await expireSilenceById(c.env, c.req.param("id"));
     return flashAndReturn(c, `Silence ${expired.id} expired.`);

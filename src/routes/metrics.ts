@@ -5,13 +5,13 @@ import { clusterCounts } from "./clusters";
 import type { DecisionCount } from "../delivery/decision-counts";
 import type { LatencyHistogram } from "../delivery/metrics-store";
 import type { ProviderRuntimeStatus } from "../delivery/provider-object";
-import { requireAdmin } from "../lib/admin-auth";
+import { requireRead } from "../lib/admin-auth";
 import { log } from "../lib/log";
 import { renderMetrics, type Family, type Labels, type Sample } from "../lib/prometheus";
 
 export const metrics = new Hono<{ Bindings: Env }>();
 
-metrics.use("*", requireAdmin);
+metrics.use("*", requireRead);
 
 interface ProviderMetrics {
   labels: Labels;
@@ -22,9 +22,9 @@ interface ProviderMetrics {
 }
 
 /**
- * `GET /metrics` (admin auth): Prometheus text format. Workers share no memory, so every number
- * is read from the Durable Objects that own it (one object per cluster for the ingress, one per
- * provider for deliveries) and summed here. Requests refused before any storage (401, 413, a 400
+ * `GET /metrics` (READ_TOKEN or ADMIN_TOKEN): Prometheus text format. Workers share no memory, so
+ * every number is read from the Durable Objects that own it (one object per cluster for the
+ * ingress, one per provider for deliveries) and summed here. Requests refused before any storage (401, 413, a 400
  * before authentication) are this isolate's own counts (src/ingress/rejections.ts).
  */
 metrics.get("/", async (c) => {
