@@ -15,6 +15,7 @@ export default defineConfig({
         bindings: {
           INGRESS_KEYS: JSON.stringify({ "*": "fz-ingress-key-4Jq83vT", rotating: ["fz-old-ingress-key-Pw12", "fz-new-ingress-key-Lm45"] }),
           ADMIN_TOKEN: "fz-admin-token-Xr71bQe",
+          READ_TOKEN: "fz-read-token-Hy62pLm",
           CONFIG_TTL_SECONDS: "0",
           RETRY_MIN_SECONDS: "0.2",
           RETRY_MAX_SECONDS: "1",
@@ -23,6 +24,8 @@ export default defineConfig({
           // Nothing listens on port 9: every attempt fails, so the redaction of error paths is exercised.
           SECRET__FLUX_SYSTEM__FZ_ADDRESS: JSON.stringify({ address: "http://127.0.0.1:9/hook?token=fz-provider-address-token-Zk29" }),
           SECRET__FLUX_SYSTEM__FZ_SLACK: JSON.stringify({ token: "fz-provider-slack-token-xoxb-77" }),
+          // A headers value YAML cannot read: its error must name a position, never these lines.
+          SECRET__FLUX_SYSTEM__FZ_BAD_HEADERS: JSON.stringify({ headers: "Authorization: Bearer fz-bad-header-token-Rt5w\nX-Api-Key: fz-bad-header-key-Gh7q: x\n  - [" }),
         },
       },
     }),

@@ -333,7 +333,10 @@ export const HOSTILE_SLOTS = 4;
 const LOOPBACK_TYPES = ["generic", "generic-hmac", "slack", "msteams", "discord", "rocket", "googlechat", "webex", "lark", "matrix", "alertmanager", "grafana"] as const;
 
 /** Secrets of vitest.fuzz.config.ts (all loopback or address-free) plus one that does not exist. */
-const SECRET_REFS = ["fz-hmac", "fz-headers", "fz-address", "fz-slack", "fz-missing"] as const;
+const SECRET_REFS = ["fz-hmac", "fz-headers", "fz-address", "fz-slack", "fz-bad-headers", "fz-missing"] as const;
+
+/** Basic credentials in a Provider's spec.address (no binding holds them): the test adds them to its secrets. */
+export const ADDRESS_USERINFO = { user: "fz-address-user-Bn40", password: "fz-address-password-Qw83" };
 
 const huge = fc.constantFrom(64 * 1024, 1024 * 1024).map((n) => "<script>alert('fz')</script>".padEnd(n, "\u0007x"));
 const hostileValue = fc.oneof({ weight: 30, arbitrary: hostileText }, { weight: 1, arbitrary: huge });
@@ -361,7 +364,10 @@ export function providerDocument(slot: number, captureUrl: string) {
     }, { requiredKeys: ["name"] }),
     spec: fc.record({
       type: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...LOOPBACK_TYPES) }, { weight: 1, arbitrary: hostileText }),
-      address: fc.constantFrom(`${captureUrl}/box/fz-hostile`, "http://127.0.0.1:9/x", "javascript:alert(1)", "", "not a url", "http://[::1]:9/", `http://user:pw@127.0.0.1:9/`),
+      address: fc.constantFrom(
+        `${captureUrl}/box/fz-hostile`, "http://127.0.0.1:9/x", "javascript:alert(1)", "", "not a url", "http://[::1]:9/", `http://user:pw@127.0.0.1:9/`,
+        `http://${ADDRESS_USERINFO.user}:${ADDRESS_USERINFO.password}@127.0.0.1:9/x`, `${captureUrl.replace("://", `://${ADDRESS_USERINFO.user}:${encodeURIComponent(ADDRESS_USERINFO.password)}@`)}/box/fz-hostile`,
+      ),
       channel: hostileValue,
       username: hostileText,
       secretRef: fc.record({ name: fc.oneof(fc.constantFrom(...SECRET_REFS), hostileName) }),
@@ -463,13 +469,13 @@ function yamlish(value: unknown, indent = ""): string {
 export interface AdminCase {
   method: string;
   path: string;
-  auth: "none" | "wrong" | "right" | "ingress-key" | "basic" | "lowercase" | "token-suffix" | "cookie";
+  auth: "none" | "wrong" | "right" | "read" | "ingress-key" | "basic" | "lowercase" | "token-suffix" | "cookie";
   body?: string;
 }
 
 export function adminCase(captureUrl: string): fc.Arbitrary<AdminCase> {
   const slot = fc.integer({ min: 0, max: HOSTILE_SLOTS - 1 });
-  const auth = fc.oneof({ weight: 5, arbitrary: fc.constant("right" as const) }, { weight: 3, arbitrary: fc.constantFrom("none" as const, "wrong" as const, "ingress-key" as const, "basic" as const, "lowercase" as const, "token-suffix" as const, "cookie" as const) });
+  const auth = fc.oneof({ weight: 5, arbitrary: fc.constant("right" as const) }, { weight: 2, arbitrary: fc.constant("read" as const) }, { weight: 3, arbitrary: fc.constantFrom("none" as const, "wrong" as const, "ingress-key" as const, "basic" as const, "lowercase" as const, "token-suffix" as const, "cookie" as const) });
   const name = fc.oneof(slot.map(hostileSlotName), fc.constantFrom("fz-sink", "fz-address", "..%2F..%2Fhealthz", "%2e%2e", "a%2Fb", "missing", "%00", "x".repeat(300)));
   const ns = fc.constantFrom("flux-system", "flux-system", "..", "%2e%2e", "default");
   const query = fc.constantFrom("", "?format=yaml", "?limit=1", "?limit=-1", "?limit=1e9", "?limit=abc", "?format=%00");
@@ -490,4 +496,24 @@ export function adminCase(captureUrl: string): fc.Arbitrary<AdminCase> {
   );
   return fc.record({ request: fc.oneof({ weight: 3, arbitrary: reads }, { weight: 3, arbitrary: lists }, { weight: 4, arbitrary: writes }), auth })
     .map(({ request, auth: a }) => ({ ...request, auth: a }));
+}
+
+/**
+ * The error body of a destination that echoes credentials back, in the forms a server or library
+ * writes them: as is, Basic base64 of user:password, URL-encoded, JSON-escaped (`\/`), in an
+ * address's userinfo, and padded so that some straddle the 200-character cut of the excerpt.
+ */
+export function echoedErrorBody(secrets: { user: string; password: string; tokens: string[] }): fc.Arbitrary<{ status: number; body: string }> {
+  const forms = fc.oneof(
+    fc.constantFrom(...secrets.tokens),
+    fc.constant(`Basic ${btoa(`${secrets.user}:${secrets.password}`)}`),
+    fc.constantFrom(...secrets.tokens, secrets.password).map((t) => encodeURIComponent(t)),
+    fc.constantFrom(...secrets.tokens, secrets.password).map((t) => `"${JSON.stringify(t).slice(1, -1).replace(/\//g, "\\/")}"`),
+    fc.constantFrom(...secrets.tokens).map((t) => `https://${secrets.user}:${encodeURIComponent(t)}@upstream.example/`),
+    fc.constantFrom(...secrets.tokens).map((t) => btoa(`x:${t}`)),
+  );
+  return fc.record({
+    status: fc.constantFrom(400, 401, 403, 404, 422, 500),
+    parts: fc.array(fc.tuple(fc.nat({ max: 190 }), forms, hostileText), { minLength: 1, maxLength: 4 }),
+  }).map(({ status, parts }) => ({ status, body: parts.map(([pad, form, noise]) => `${"e".repeat(pad)}${form} ${noise}`).join(" ") }));
 }

@@ -5,7 +5,7 @@ import { EVENT_SOURCE_KINDS } from "../../src/flux/manifests";
 import { hmacHex } from "../../src/lib/crypto";
 import { CaptureBox } from "../support/capture-client";
 import type { CapturedRequest } from "../support/capture-server";
-import { adminCase, hookCase, HOSTILE_SLOTS, hostileSlotName, kvCase, type AdminCase, type Auth, type HookCase } from "./arbitraries";
+import { ADDRESS_USERINFO, adminCase, echoedErrorBody, hookCase, HOSTILE_SLOTS, hostileSlotName, kvCase, type AdminCase, type Auth, type HookCase } from "./arbitraries";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,20 +24,37 @@ const RUNS = { hookBatches: 1_000, kv: 500, adminBatches: 125 };
 const SEED = inject("fuzzSeed");
 
 const ADMIN_TOKEN = env.ADMIN_TOKEN as string;
+const READ_TOKEN = env.READ_TOKEN as string;
+/**
+ * Client addresses of the hook requests: few enough that the limiter of unauthenticated hook
+ * requests (30 a minute per address) answers 429 to some, which must never reach a signed event.
+ */
+const CLIENT_ADDRESSES = 4;
 const KEYS = JSON.parse(env.INGRESS_KEYS as string) as { "*": string; rotating: string[] };
 const NOT_A_KEY = "fz-not-a-key-0000";
 const CLUSTER = /^[a-z0-9-]{1,63}$/;
 const HOOK_STATUSES = [202, 400, 401, 404, 405, 413];
 const HOSTILE_MARKUP = ["<script>alert('fz')", "<img src=x onerror=alert(1)>"];
 
-/** Every secret value of the fuzz config: ingress keys, admin token, Provider Secrets (all `fz-...`). */
-const SECRETS = [...new Set(
-  Object.entries(env as unknown as Record<string, unknown>)
-    .filter(([name, value]) => (name === "INGRESS_KEYS" || name === "ADMIN_TOKEN" || name.startsWith("SECRET__")) && typeof value === "string")
+/** Every secret value of the fuzz config: ingress keys, tokens, Provider Secrets (all `fz-...`), spec.address credentials. */
+const SECRET_VALUES = [...new Set([
+  ...Object.entries(env as unknown as Record<string, unknown>)
+    .filter(([name, value]) => (name === "INGRESS_KEYS" || name === "ADMIN_TOKEN" || name === "READ_TOKEN" || name.startsWith("SECRET__")) && typeof value === "string")
     .flatMap(([, value]) => (value as string).match(/fz-[A-Za-z0-9-]+/g) ?? []),
-)];
+  ADDRESS_USERINFO.user,
+  ADDRESS_USERINFO.password,
+])];
+/** The secrets and the encoded forms a destination echoes them in (see echoedErrorBody): none may appear anywhere. */
+const SECRETS = [...new Set([
+  ...SECRET_VALUES,
+  ...SECRET_VALUES.map((v) => btoa(v)),
+  btoa(`${ADDRESS_USERINFO.user}:${ADDRESS_USERINFO.password}`),
+])];
+/** The Provider Secret values the echoing destination sends back. */
+const ECHOED_TOKENS = ["fz-provider-header-token-3Vn8", "fz-provider-api-key-6Hs1"];
 
 let requestsSent = 0;
+let limited = 0;
 const logLines: string[] = [];
 /** How many lines of the relay's two structured log kinds were seen, to prove the spy sees the objects too. */
 const logKinds = { "event received": 0, "delivery attempt": 0 };
@@ -46,6 +63,7 @@ let seq = 0;
 const badMarkers = new Set<string>();
 let sink: CaptureBox;
 let hostileBox: CaptureBox;
+let echoBox: CaptureBox;
 const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
 
 function stringify(value: unknown): string {
@@ -134,13 +152,19 @@ async function sendHook(c: HookCase): Promise<void> {
   const body = c.body(marker);
   const cluster = /^\/hook\/([^/?]*)/.exec(c.path)?.[1] ?? "";
   const headers = new Headers(await authHeaders(c.auth, cluster, body));
+  headers.set("cf-connecting-ip", `203.0.113.${n % CLIENT_ADDRESSES}`);
   if (c.contentType) headers.set("content-type", c.contentType);
   const what = `${c.method} ${c.path} (${c.verdict}, ${JSON.stringify(c.auth).slice(0, 120)}, ${body.byteLength} bytes)`;
   requestsSent++;
   const res = await exports.default.fetch(`http://relay${c.path}`, { method: c.method, headers, body: c.method === "GET" || c.method === "HEAD" ? undefined : body });
   const text = await checkResponse(res, what);
-  const expected = { accept: [202], unauthorized: [401], invalid: [400], any: HOOK_STATUSES }[c.verdict];
+  // 429 only for requests that failed authentication (the per-address limiter), always with Retry-After.
+  const expected = { accept: [202], unauthorized: [401, 429], invalid: [400], any: [...HOOK_STATUSES, 429] }[c.verdict];
   if (!expected.includes(res.status)) expect.fail(`${what} answered ${res.status}, expected ${expected.join(" or ")}: ${text.slice(0, 300)}`);
+  if (res.status === 429) {
+    limited++;
+    if (!res.headers.get("retry-after")) expect.fail(`${what} answered 429 without Retry-After`);
+  }
   if (res.status === 202) {
     const answer = JSON.parse(text) as { accepted: unknown; duplicate: unknown };
     expect(typeof answer.accepted === "number" && typeof answer.duplicate === "boolean", `${what}: 202 body ${text}`).toBe(true);
@@ -155,6 +179,8 @@ function adminHeaders(auth: AdminCase["auth"]): Record<string, string> {
       return { authorization: "Bearer fz-wrong-admin-token" };
     case "right":
       return { authorization: `Bearer ${ADMIN_TOKEN}` };
+    case "read":
+      return { authorization: `Bearer ${READ_TOKEN}` };
     case "ingress-key":
       return { authorization: `Bearer ${KEYS["*"]}` };
     case "basic":
@@ -175,7 +201,8 @@ async function sendAdmin(c: AdminCase): Promise<void> {
   const text = await checkResponse(res, what);
   const pathname = new URL(c.path, "http://relay").pathname;
   const protectedPath = pathname.startsWith("/api/v1/") || pathname.startsWith("/metrics");
-  if (protectedPath && c.auth !== "right" && res.status !== 401 && res.status !== 404) expect.fail(`${what} answered ${res.status} without the admin token: ${text.slice(0, 300)}`);
+  if (protectedPath && c.auth !== "right" && c.auth !== "read" && res.status !== 401 && res.status !== 404) expect.fail(`${what} answered ${res.status} without the admin token: ${text.slice(0, 300)}`);
+  if (protectedPath && c.auth === "read" && c.method !== "GET" && res.status !== 403 && res.status !== 404) expect.fail(`${what} answered ${res.status} to a write with the read token: ${text.slice(0, 300)}`);
 }
 
 /** Writes a Provider or Alert manifest (JSON) straight to KV. */
@@ -191,7 +218,7 @@ async function put(kind: "providers" | "alerts", name: string, spec: Record<stri
 async function clearHostile(): Promise<void> {
   for (const prefix of ["providers/", "alerts/"]) {
     const { keys } = await env.CONFIG.list({ prefix });
-    await Promise.all(keys.filter((k) => !/^(providers|alerts)\/flux-system\/fz-(sink|hmac|headers|address|slack)$/.test(k.name)).map((k) => env.CONFIG.delete(k.name)));
+    await Promise.all(keys.filter((k) => !/^(providers|alerts)\/flux-system\/fz-(sink|hmac|headers|address|slack|echo|bad-headers)$/.test(k.name)).map((k) => env.CONFIG.delete(k.name)));
   }
 }
 
@@ -228,7 +255,14 @@ describe("fuzzing the relay", () => {
     await put("providers", "fz-headers", { type: "generic", address: sink.url, secretRef: { name: "fz-headers" } });
     await put("providers", "fz-address", { type: "generic", address: "http://127.0.0.1:9/placeholder", secretRef: { name: "fz-address" } });
     await put("providers", "fz-slack", { type: "slack", address: `${sink.url}/slack`, secretRef: { name: "fz-slack" } });
-    for (const name of ["fz-hmac", "fz-headers", "fz-address", "fz-slack"]) {
+    // A destination that echoes the credentials it was sent in error bodies, and a Provider whose
+    // Secret's headers YAML cannot read: their problems reach status, history, dead letters and logs.
+    echoBox = new CaptureBox(captureUrl, "fz-echo");
+    await echoBox.program(fc.sample(echoedErrorBody({ ...ADDRESS_USERINFO, tokens: ECHOED_TOKENS }), { seed: SEED, numRuns: 400 }).map((r) => ({ ...r, times: 1 })));
+    const echoAddress = echoBox.url.replace("://", `://${ADDRESS_USERINFO.user}:${ADDRESS_USERINFO.password}@`);
+    await put("providers", "fz-echo", { type: "generic", address: echoAddress, secretRef: { name: "fz-headers" } });
+    await put("providers", "fz-bad-headers", { type: "generic", address: sink.url, secretRef: { name: "fz-bad-headers" } });
+    for (const name of ["fz-hmac", "fz-headers", "fz-address", "fz-slack", "fz-echo", "fz-bad-headers"]) {
       await put("alerts", name, { providerRef: { name }, eventSources: [{ kind: "Bucket", name: "*" }] });
     }
     expect(SECRETS.length).toBeGreaterThanOrEqual(8);
@@ -312,6 +346,17 @@ describe("fuzzing the relay", () => {
     expect(fromOddPaths, "deliveries of events sent to odd paths (e.g. /hook/%74est)").toBeGreaterThan(0);
     // JSON text: a fuzzed cluster name may hold a lone surrogate, which the pool cannot carry raw.
     expect(JSON.stringify([...clusters].filter((c) => !CLUSTER.test(c))), "cluster names outside [a-z0-9-]{1,63}").toBe("[]");
+    // The echoing destination and the unreadable headers left their problems in status, history and dead letters.
+    expect((await echoBox.requests()).length, "requests the echoing destination answered").toBeGreaterThan(10);
+    for (const name of ["fz-echo", "fz-bad-headers"]) {
+      for (const sub of ["", "/deliveries", "/deadletters"]) {
+        const res = await exports.default.fetch(`http://relay/api/v1/providers/flux-system/${name}${sub}`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+        const text = await checkResponse(res, `GET ${name}${sub}`);
+        expect(res.status).toBe(200);
+        if (sub === "/deadletters") expect(JSON.parse(text).items.length, `${name} dead letters`).toBeGreaterThan(0);
+      }
+    }
+    expect(limited, "unauthenticated hook requests the per-address limiter answered 429").toBeGreaterThan(0);
     expect(logKinds["event received"], "ingress log lines checked").toBeGreaterThan(1000);
     expect(logKinds["delivery attempt"], "delivery log lines checked (Durable Object alarms)").toBeGreaterThan(1000);
     expect(badMarkers.size).toBeGreaterThan(1000);
