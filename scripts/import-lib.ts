@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import { secretBindingName, parseSecretValue } from "../src/config/secrets";
+import { ALLOWED_HOSTS_KEY, secretBindingName, parseSecretValue } from "../src/config/secrets";
 import { parseManifest, type ManifestKind } from "../src/flux/manifests";
 import { RelayError } from "../src/lib/errors";
 
@@ -16,8 +16,18 @@ export interface Input {
 }
 
 export type PlanEntry =
-  | { kind: ManifestKind; key: string; value: string; origin: string; needs: string[]; note?: string }
-  | { kind: "Secret"; binding: string; value: string; keys: string[]; origin: string };
+  /** `secretBinding` and `address`: a Provider's secretRef and spec.address, for pinning its Secret's hosts. */
+  | { kind: ManifestKind; key: string; value: string; origin: string; needs: string[]; note?: string; secretBinding?: string; address?: string }
+  | { kind: "Secret"; binding: string; value: string; keys: string[]; origin: string; note?: string };
+
+export interface PlanOptions {
+  /**
+   * Write `allowedHosts` into each Secret imported together with a Provider that uses it: the
+   * hosts of the addresses seen (the Secret's own `address`, else the Providers' spec.address),
+   * so that a later edit of the Provider cannot send the Secret's credentials elsewhere. Default on.
+   */
+  pinHosts?: boolean;
+}
 
 export interface Plan {
   entries: PlanEntry[];
@@ -30,7 +40,7 @@ export interface Plan {
 const KEY_PREFIX: Record<ManifestKind, string> = { Provider: "providers/", Alert: "alerts/" };
 
 /** Builds the plan from every document of every input; never throws on bad input. */
-export function planImport(inputs: Input[], defaultNamespace = "default"): Plan {
+export function planImport(inputs: Input[], defaultNamespace = "default", options: PlanOptions = {}): Plan {
   const plan: Plan = { entries: [], problems: [], skipped: [] };
   const seen = new Map<string, string>();
   for (const input of inputs) {
@@ -54,7 +64,34 @@ export function planImport(inputs: Input[], defaultNamespace = "default"): Plan 
     const missing = entry.needs.filter((b) => !secrets.has(b));
     if (missing.length > 0) entry.note = `needs secret ${missing.join(", ")} (not in this input: put it separately)`;
   }
+  if (options.pinHosts ?? true) pinSecretHosts(plan);
   return plan;
+}
+
+/** Adds `allowedHosts` to the Secrets of the plan that Providers of the plan use (see PlanOptions). */
+function pinSecretHosts(plan: Plan): void {
+  for (const entry of plan.entries) {
+    if (entry.kind !== "Secret") continue;
+    const users = plan.entries.filter((e) => e.kind === "Provider" && e.secretBinding === entry.binding) as { address?: string }[];
+    const values = JSON.parse(entry.value) as Record<string, string>;
+    if (users.length === 0 || values[ALLOWED_HOSTS_KEY] !== undefined) continue;
+    const addresses = values.address !== undefined ? [values.address] : users.map((u) => u.address ?? "");
+    const hosts = new Set<string>();
+    for (const address of addresses) {
+      try {
+        const host = new URL(address.trim()).hostname;
+        if (host) hosts.add(host);
+      } catch {
+        // No address (the type's default endpoint) or not a URL: nothing to pin for this Provider.
+      }
+    }
+    if (hosts.size === 0) continue;
+    values[ALLOWED_HOSTS_KEY] = [...hosts].join(",");
+    entry.value = JSON.stringify(values);
+    entry.keys = Object.keys(values).sort();
+    // The hosts themselves are not printed: they may come from the Secret's own address.
+    entry.note = `${ALLOWED_HOSTS_KEY} written from the address its Providers use (${hosts.size} ${hosts.size === 1 ? "host" : "hosts"}; opt out with --no-allowed-hosts)`;
+  }
 }
 
 function isList(value: unknown): value is { items: unknown[] } {
@@ -79,11 +116,13 @@ function addDocument(plan: Plan, seen: Map<string, string>, item: unknown, origi
   };
   if (kind === "Provider" || kind === "Alert") {
     let needs: string[] = [];
+    let pin: { secretBinding?: string; address?: string } = {};
     try {
       const manifest = parseManifest(kind, item, { namespace, name });
       if (manifest.kind === "Provider") {
         const { secretRef, certSecretRef, proxySecretRef } = manifest.spec;
         needs = [secretRef, certSecretRef, proxySecretRef].filter((r) => r !== undefined).map((r) => secretBindingName(namespace, r.name));
+        if (secretRef) pin = { secretBinding: secretBindingName(namespace, secretRef.name), address: manifest.spec.address };
       }
     } catch (err) {
       const details = err instanceof RelayError ? err.details : [String(err)];
@@ -91,7 +130,7 @@ function addDocument(plan: Plan, seen: Map<string, string>, item: unknown, origi
       return;
     }
     const key = `${KEY_PREFIX[kind]}${namespace}/${name}`;
-    if (claim(key)) plan.entries.push({ kind, key, value: text, origin, needs });
+    if (claim(key)) plan.entries.push({ kind, key, value: text, origin, needs, ...pin });
     return;
   }
   if (kind === "Secret") {
@@ -122,7 +161,7 @@ export function describePlan(plan: Plan, target: string): string {
   const secrets = plan.entries.filter((e) => e.kind === "Secret");
   const lines = [`Plan: ${kv.length} KV ${kv.length === 1 ? "write" : "writes"} and ${secrets.length} ${secrets.length === 1 ? "secret" : "secrets"} (${target})`];
   for (const e of plan.entries) {
-    if (e.kind === "Secret") lines.push(`  secret  ${e.binding}  keys: ${e.keys.join(", ") || "(none)"}  [${e.origin}]`);
+    if (e.kind === "Secret") lines.push(`  secret  ${e.binding}  keys: ${e.keys.join(", ") || "(none)"}  [${e.origin}]${e.note ? `\n          ${e.note}` : ""}`);
     else lines.push(`  kv put  ${e.key}  [${e.origin}]${e.note ? `\n          ${e.note}` : ""}`);
   }
   for (const s of plan.skipped) lines.push(`  skip    ${s}`);

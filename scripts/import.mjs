@@ -30,6 +30,7 @@ Secrets as SECRET__<NAMESPACE>__<NAME>. Any invalid document: nothing is applied
   --persist-to <dir>  local persistence directory (with --local)
   --dev-vars <path>   file local Secrets are written to (with --local)
   --namespace <ns>    namespace of manifests that name none (default: default)
+  --no-allowed-hosts  do not pin imported Secrets to the hosts of their Providers' addresses
 `;
 
 // The Worker's modules import each other without extensions (bundler resolution); Node needs them.
@@ -58,6 +59,7 @@ try {
       "persist-to": { type: "string" },
       "dev-vars": { type: "string" },
       namespace: { type: "string", default: "default" },
+      "no-allowed-hosts": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -75,7 +77,7 @@ if (!opts["dry-run"] && !opts.local && !opts.remote) usage("say where to apply: 
 if (opts.remote && (opts["persist-to"] || opts["dev-vars"])) usage("--persist-to and --dev-vars only apply with --local");
 
 const inputs = args.positionals.map((source) => ({ source, text: source === "-" ? readFileSync(0, "utf8") : readInput(source) }));
-const plan = planImport(inputs, opts.namespace);
+const plan = planImport(inputs, opts.namespace, { pinHosts: !opts["no-allowed-hosts"] });
 const config = opts.config ?? "wrangler.toml";
 const persistTo = opts["persist-to"] ?? DEV_PERSIST_TO;
 const devVarsPath = opts["dev-vars"] ?? path.join(path.dirname(config), opts.env ? `.dev.vars.${opts.env}` : ".dev.vars");

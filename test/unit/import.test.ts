@@ -111,12 +111,31 @@ describe("import plan", () => {
     expect(provider.value).toContain("# the platform team's notifications\napiVersion: notification.toolkit.fluxcd.io/v1beta3");
     expect(provider.note).toBeUndefined();
     const secret = plan.entries[2] as { value: string; keys: string[] };
-    expect(JSON.parse(secret.value)).toEqual({ address: "https://hooks.slack.com/services/T00/B00/XXX", token: "it's $HOME" });
-    expect(secret.keys).toEqual(["address", "token"]);
+    // Imported with the Provider that uses it: pinned to the host of its address (allowedHosts).
+    expect(JSON.parse(secret.value)).toEqual({ address: "https://hooks.slack.com/services/T00/B00/XXX", token: "it's $HOME", allowedHosts: "hooks.slack.com" });
+    expect(secret.keys).toEqual(["address", "allowedHosts", "token"]);
     expect(plan.skipped).toEqual(["m.yaml#4 ConfigMap default/unrelated: not a Provider, Alert or Secret; ignored"]);
     const printed = describePlan(plan, "dry run");
     expect(printed).not.toContain("hooks.slack.com");
     expect(printed).not.toContain("HOME");
+  });
+
+  it("pins a Secret to the hosts of the spec.address of every Provider imported with it, unless told not to", () => {
+    const provider = (name: string, address: string) => `apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata:\n  name: ${name}\n  namespace: apps\nspec:\n  type: githubdispatch\n  address: ${address}\n  secretRef:\n    name: gh\n`;
+    const secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: gh\n  namespace: apps\nstringData:\n  token: ghp-import-test\n";
+    const text = [provider("a", "https://github.com/org/a"), provider("b", "https://github.example.com/org/b"), secret].join("---\n");
+    const plan = planImport([{ source: "gh.yaml", text }]);
+    expect(plan.problems).toEqual([]);
+    const pinned = plan.entries.find((e) => e.kind === "Secret") as { value: string; note?: string };
+    expect(JSON.parse(pinned.value)).toEqual({ token: "ghp-import-test", allowedHosts: "github.com,github.example.com" });
+    expect(describePlan(plan, "dry run")).toContain("allowedHosts written from the address its Providers use (2 hosts; opt out with --no-allowed-hosts)");
+    const optedOut = planImport([{ source: "gh.yaml", text }], "default", { pinHosts: false });
+    expect(JSON.parse((optedOut.entries.find((e) => e.kind === "Secret") as { value: string }).value)).toEqual({ token: "ghp-import-test" });
+    // A Secret that pins its hosts already, or that no Provider of the input uses, is left as it is.
+    const own = planImport([{ source: "own.yaml", text: [provider("a", "https://github.com/org/a"), `${secret}  allowedHosts: "*.github.com"\n`].join("---\n") }]);
+    expect(JSON.parse((own.entries.find((e) => e.kind === "Secret") as { value: string }).value).allowedHosts).toBe("*.github.com");
+    const alone = planImport([{ source: "alone.yaml", text: secret }]);
+    expect(JSON.parse((alone.entries[0] as { value: string }).value)).toEqual({ token: "ghp-import-test" });
   });
 
   it("lists every problem of every document, with its place", () => {
@@ -195,7 +214,7 @@ describe("npm run import (the CLI)", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("Plan: 2 KV writes and 1 secret (dry run)");
     expect(stdout).toContain("kv put  providers/flux-system/slack");
-    expect(stdout).toContain("secret  SECRET__FLUX_SYSTEM__SLACK_URL  keys: address, token");
+    expect(stdout).toContain("secret  SECRET__FLUX_SYSTEM__SLACK_URL  keys: address, allowedHosts, token");
     expect(stdout).not.toContain("hooks.slack.com");
   }, 60_000);
 
