@@ -163,7 +163,7 @@ function parseHeaders(text: string): Record<string, string> {
   for (const [k, v] of Object.entries(doc)) {
     // Flux decodes the map into map[string]string: a number, boolean, list or map value fails the
     // whole Provider there, so it does here rather than being sent converted. A null is Go's "".
-    if (v !== null && typeof v !== "string") throw new Error(`the value of header ${k} is a ${Array.isArray(v) ? "list" : typeof v}, not a string: quote it in the YAML`);
+    if (v !== null && typeof v !== "string") throw new HeadersShapeError(`the value of header ${k} is a ${Array.isArray(v) ? "list" : typeof v}, not a string: quote it in the YAML`);
     out[k] = v ?? "";
   }
   return out;
