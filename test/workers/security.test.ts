@@ -185,9 +185,17 @@ describe("rate limits and body caps at the edges", () => {
 
   it("/login allows 10 attempts a minute per client address, then 429 with Retry-After", async () => {
     const ip = freshIp();
-    for (let i = 0; i < 10; i++) expect((await login("guess", { ip })).status).toBe(401);
-    const limited = await login("test-admin-token", { ip });
+    let attempts = 0;
+    let limited = await login("guess", { ip });
+    while (limited.status === 401 && attempts < 50) {
+      attempts++;
+      limited = await login(attempts % 2 ? "test-admin-token-guess" : "guess", { ip });
+    }
+    // 10 attempts a minute: the 11th is refused (the 21st at most, when a minute boundary passed meanwhile).
+    expect(attempts).toBeGreaterThanOrEqual(10);
+    expect(attempts).toBeLessThanOrEqual(20);
     expect(limited.status).toBe(429);
+    expect((await login("test-admin-token", { ip })).status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited.headers.getSetCookie()).toEqual([]);
     expect((await login("test-admin-token")).status).toBe(303);
@@ -205,7 +213,9 @@ describe("rate limits and body caps at the edges", () => {
       if (status === 429) expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     }
     expect(status).toBe(429);
-    expect(answered).toBe(31);
+    // 30 refusals a minute, then 429: 31 answers, or up to twice that when a minute boundary passed meanwhile.
+    expect(answered).toBeGreaterThanOrEqual(31);
+    expect(answered).toBeLessThanOrEqual(61);
     const signed = await sendSigned(fixtureEvent({ message: "limited address, signed" }), { headers: { "cf-connecting-ip": ip } });
     expect(signed.status).toBe(202);
     expect((await exports.default.fetch("http://relay/hook/test", { method: "POST", headers: { "cf-connecting-ip": freshIp() }, body: "{}" })).status).toBe(401);
