@@ -90,6 +90,9 @@ export class ClusterObject extends DurableObject<Env> {
   private armed = false;
   private failures = 0;
   private intakes = 0;
+  /** The `name` and `registered` state rows, read once per object start (they never change back). */
+  private named = false;
+  private registered = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -109,6 +112,8 @@ export class ClusterObject extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     createNoiseTables(this.ctx.storage.sql);
+    this.named = this.getState("name") !== undefined;
+    this.registered = this.getState("registered") !== undefined;
   }
 
   /** Bound SQL: every value goes through a parameter, never into the query text. */
@@ -144,7 +149,7 @@ export class ClusterObject extends DurableObject<Env> {
   async intake(req: IntakeRequest): Promise<IntakeResult> {
     const result = this.ctx.storage.transactionSync(() => {
       const { now } = req;
-      if (this.getState("name") === undefined) this.setState("name", req.cluster);
+      if (!this.named) this.setState("name", req.cluster);
       this.count("invalid", now, req.invalid ?? 0);
       this.setState("last_event_at", String(now));
       const row = this.sql<{ first_seen: number; admitted_window: number }>`SELECT first_seen, admitted_window FROM seen WHERE key = ${req.dedupKey}`[0];
@@ -181,7 +186,8 @@ export class ClusterObject extends DurableObject<Env> {
       this.count("accepted", now);
       return { duplicate: false, accepted: req.deliveries.length };
     });
-    if ((result.accepted > 0 || this.getState("registered") === undefined) && !this.armed) {
+    this.named = true;
+    if ((result.accepted > 0 || !this.registered) && !this.armed) {
       await this.ctx.storage.setAlarm(Date.now());
       this.armed = true;
     }
@@ -226,10 +232,11 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** Writes the one KV key that lists this cluster (`clusters/<name>`), once, after an answer. */
   private async register(name: string): Promise<void> {
-    if (this.getState("registered") !== undefined) return;
+    if (this.registered) return;
     try {
       await registerCluster(this.env, name, Date.now());
       this.setState("registered", String(Date.now()));
+      this.registered = true;
     } catch (err) {
       log("warn", "cluster registration in KV failed; retried on the next forwarding run", { cluster: name, error: String(err) });
     }
