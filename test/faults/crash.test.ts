@@ -56,7 +56,7 @@ describe("faults: wrangler dev killed mid-backlog", () => {
     const providers = Array.from({ length: 40 }, (_, i) => `fanout-${String(i).padStart(2, "0")}`);
     const boxes = providers.map(() => capture().box());
     // Every provider takes Kustomization `fanout`: each event is 40 rows of the cluster's intake
-    // log, forwarded at most 32 providers per alarm run, so a burst keeps a backlog there.
+    // log, forwarded to at most 32 providers per alarm run, so a burst keeps a backlog there.
     for (const [i, name] of providers.entries()) {
       await relay().admin(`/providers/${NAMESPACE}/${name}`, {
         method: "PUT",
@@ -67,14 +67,14 @@ describe("faults: wrangler dev killed mid-backlog", () => {
         body: { apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { name, namespace: NAMESPACE }, spec: { providerRef: { name }, eventSources: [{ kind: "Kustomization", name: "fanout" }] } },
       });
     }
-    const total = 60;
+    const total = 30;
     const all = Array.from({ length: total }, (_, i) => i);
     const acks: Ack[] = [];
     const sending = sendStream(relay(), "fan-cluster", "fanout", all, { window: 4, stopOnError: true, onAck: (a) => acks.push(a) });
     const backlogAtKill = await waitUntil("acknowledged events still waiting in the intake log", async () => {
       const view = await relay().admin<{ backlog: number }>("/clusters/fan-cluster").catch(() => undefined);
-      return view && view.backlog > 0 && acknowledged(acks).length >= 5 ? view.backlog : undefined;
-    }, 60_000, 20);
+      return view && view.backlog > 0 && acknowledged(acks).length > 0 ? view.backlog : undefined;
+    }, 150_000, 20);
     await relay().kill("SIGKILL");
     await sending;
     const acknowledgedAtKill = acknowledged(acks).length;
@@ -82,7 +82,7 @@ describe("faults: wrangler dev killed mid-backlog", () => {
 
     // Only the cluster object's alarm, persisted across the crash, can forward what was pending.
     for (const box of boxes) {
-      const { stats } = await waitForDelivery([box], acks, 90_000);
+      const { stats } = await waitForDelivery([box], acks, 240_000);
       expect(stats.missing).toEqual([]);
     }
     // The senders whose request was cut send again; then everything is delivered.
@@ -90,7 +90,7 @@ describe("faults: wrangler dev killed mid-backlog", () => {
     expect(resent.filter((a) => a.status !== 202)).toEqual([]);
     let duplicates = 0;
     for (const box of boxes) {
-      const { stats } = await waitForDelivery([box], acks, 90_000);
+      const { stats } = await waitForDelivery([box], acks, 240_000);
       expect(stats.missing).toEqual([]);
       expect(stats.orderViolations).toEqual([]);
       expect(stats.delivered).toBe(total);
