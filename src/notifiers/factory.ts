@@ -80,7 +80,10 @@ function resolveUnredacted(manifest: ProviderManifest, env: object): ResolvedPro
   if (secret.headers !== undefined) {
     try {
       headers = parseHeaders(secret.headers);
-      for (const v of Object.values(headers)) if (v.length >= 4) secrets.push(v);
+      // A credential header is `<scheme> <credential>`: a destination may echo the credential alone.
+      for (const v of Object.values(headers)) {
+        for (const form of [v, v.trim().split(/\s+/).slice(1).join(" ")]) if (form.length >= 4) secrets.push(form);
+      }
     } catch (err) {
       // Only the position: a YAML error quotes the source lines, and these hold the header tokens.
       const why = err instanceof YamlProblem || err instanceof HeadersShapeError ? err.message : "unreadable";

@@ -4,6 +4,7 @@ import { alertDecisionTotals } from "../delivery/decision-counts";
 import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRuntimeStatus } from "../delivery/provider-object";
 import type { AlertManifest, ProviderManifest } from "../flux/manifests";
+import { maskUserinfo } from "../lib/redact";
 import { resolveProvider } from "../notifiers/factory";
 
 /** A Provider as Flux would show it (`kubectl get provider -o yaml`), with the Durable Object's status. */
@@ -19,7 +20,11 @@ export type AlertView = AlertManifest & {
 export async function providerView(env: Env, manifest: ProviderManifest): Promise<ProviderView> {
   const ref = { namespace: manifest.metadata.namespace, name: manifest.metadata.name };
   const status = await providerStub(env, ref).status(ref);
-  return { ...manifest, status };
+  const { address, proxy } = manifest.spec;
+  // Credentials written into an address (`https://user:pass@host`, as Go's net/http accepts) are
+  // secrets: the view shows scheme and host only.
+  const spec = { ...manifest.spec, ...(address ? { address: maskUserinfo(address) } : {}), ...(proxy ? { proxy: maskUserinfo(proxy) } : {}) };
+  return { ...manifest, spec, status };
 }
 
 /** An Alert with conditions derived from its own spec and its provider's state. */

@@ -228,7 +228,7 @@ async function check<T>(name: string, offset: number, arb: fc.Arbitrary<T>, numR
   try {
     await fc.assert(fc.asyncProperty(arb, run), { seed, numRuns });
   } catch (err) {
-    throw new Error(`fuzz property "${name}" failed (seed ${seed}; replay: FUZZ_SEED=${SEED} npm run test:fuzz):\n${(err as Error).message}`);
+    throw new Error(`fuzz property "${name}" failed (seed ${seed}; replay: FUZZ_SEED=${SEED} npm run test:fuzz):\n${(err as Error).message}\n${String((err as Error).cause ?? "")}`);
   }
 }
 
@@ -358,7 +358,8 @@ describe("fuzzing the relay", () => {
     }
     expect(limited, "unauthenticated hook requests the per-address limiter answered 429").toBeGreaterThan(0);
     expect(logKinds["event received"], "ingress log lines checked").toBeGreaterThan(1000);
-    expect(logKinds["delivery attempt"], "delivery log lines checked (Durable Object alarms)").toBeGreaterThan(1000);
+    // Successful attempts are logged at most a few per second (src/delivery/provider-object.ts), failures always.
+    expect(logKinds["delivery attempt"], "delivery log lines checked (Durable Object alarms)").toBeGreaterThan(100);
     expect(badMarkers.size).toBeGreaterThan(1000);
     expect(requestsSent).toBeGreaterThanOrEqual(10_000);
   });
