@@ -5,7 +5,8 @@ import { UnauthorizedError } from "../lib/errors";
 const ALGORITHMS: Record<string, HmacAlgorithm> = { sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" };
 const SIGNATURE = /^(sha256|sha384|sha512)=([0-9a-fA-F]+)$/;
 const BEARER = /^Bearer\s+(.+)$/i;
-const UNKNOWN_CLUSTER_KEY = crypto.randomUUID();
+/** Made on first use: Workers refuse random values in global scope. */
+let unknownClusterKey: string | undefined;
 
 /** Why INGRESS_KEYS is unusable, or undefined when it is fine (shown by /healthz). */
 export function ingressKeysProblem(raw: string | undefined): string | undefined {
@@ -27,7 +28,7 @@ export async function verifyIngress(keys: IngressKeys | undefined, cluster: stri
   const configured = keys?.get(cluster) ?? keys?.get("*") ?? [];
   // A cluster without keys is answered exactly as a wrong key, after the same work, so the answer
   // does not tell which cluster names are configured: its one key is random and never matches.
-  const candidates = configured.length > 0 ? configured : [UNKNOWN_CLUSTER_KEY];
+  const candidates = configured.length > 0 ? configured : [(unknownClusterKey ??= crypto.randomUUID())];
   const signature = headers.get("x-signature");
   if (signature !== null) {
     const m = SIGNATURE.exec(signature.trim());

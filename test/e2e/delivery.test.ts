@@ -10,7 +10,8 @@ interface Delivery {
 
 describe("e2e: delivery through a real wrangler dev", () => {
   const capture = useCapture();
-  const relay = useRelay({ label: "e2e-delivery" });
+  // Retry-After is honoured up to RETRY_MAX_SECONDS (src/delivery/retry-policy.ts): above the 3 s the receiver asks for.
+  const relay = useRelay({ label: "e2e-delivery", vars: { RETRY_MAX_SECONDS: "5" } });
 
   it("delivers an event it answered 202", async () => {
     const box = capture().box();
