@@ -37,6 +37,13 @@ export interface QueuedMessage {
   attempts: number;
 }
 
+/** How many deliveries of one sending cluster ended in one outcome. */
+export interface ClusterOutcome {
+  cluster: string;
+  outcome: Outcome;
+  count: number;
+}
+
 /** One history row before it is stored. */
 export interface HistoryEntry {
   at: number;
@@ -71,6 +78,8 @@ export class OutboxStore {
   private pendingHours = new Map<number, { delivered: number; failed: number }>();
   private pendingLatency = new Map<number, { n: number; sumMs: number }>();
   private pendingState = new Map<string, string>();
+  /** History outcomes per sending cluster since the last flush, keyed `<cluster>\n<outcome>`. */
+  private pendingOutcomes = new Map<string, number>();
   private historyInserts = 0;
   private attemptInserts = 0;
   /** Rows in the outbox and in dead letters, counted once at start and kept up to date. */
@@ -100,6 +109,7 @@ export class OutboxStore {
       CREATE TABLE IF NOT EXISTS hourly (hour INTEGER PRIMARY KEY, delivered INTEGER NOT NULL, failed INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS intake_marks (cluster TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS cluster_outcomes (cluster TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (cluster, outcome));
     `);
     createLatencyTable(this.sqlStorage);
     this.migrateFirstSchema();
@@ -176,7 +186,7 @@ export class OutboxStore {
 
   /** Writes what accumulated in memory: counters, hourly buckets, latency, deferred state. */
   flush(storage: DurableObjectStorage, now = Date.now()): void {
-    const dirty = Object.values(this.pending).some((v) => v !== 0) || this.pendingHours.size > 0 || this.pendingLatency.size > 0 || this.pendingState.size > 0;
+    const dirty = Object.values(this.pending).some((v) => v !== 0) || this.pendingHours.size > 0 || this.pendingLatency.size > 0 || this.pendingState.size > 0 || this.pendingOutcomes.size > 0;
     if (!dirty) return;
     storage.transactionSync(() => {
       const total = this.counters();
@@ -197,7 +207,24 @@ export class OutboxStore {
         this.sql`INSERT INTO state (key, value) VALUES (${key}, ${value}) ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
       }
       this.pendingState.clear();
+      for (const [key, n] of this.pendingOutcomes) {
+        const [cluster, outcome] = key.split("\n");
+        this.sql`INSERT INTO cluster_outcomes (cluster, outcome, n) VALUES (${cluster}, ${outcome}, ${n})
+          ON CONFLICT(cluster, outcome) DO UPDATE SET n = n + excluded.n`;
+      }
+      this.pendingOutcomes.clear();
     });
+  }
+
+  /** Outcomes of deliveries (test sends excluded) per sending cluster, for the `cluster` label of the delivery metrics. */
+  clusterOutcomes(): ClusterOutcome[] {
+    const totals = new Map<string, number>();
+    for (const r of this.sql<{ cluster: string; outcome: string; n: number }>`SELECT cluster, outcome, n FROM cluster_outcomes`) totals.set(`${r.cluster}\n${r.outcome}`, r.n);
+    for (const [key, n] of this.pendingOutcomes) totals.set(key, (totals.get(key) ?? 0) + n);
+    return [...totals].map(([key, count]) => {
+      const [cluster, outcome] = key.split("\n");
+      return { cluster, outcome: outcome as Outcome, count };
+    }).sort((a, b) => a.cluster.localeCompare(b.cluster) || a.outcome.localeCompare(b.outcome));
   }
 
   hourly(now: number): { hour: number; delivered: number; failed: number }[] {
@@ -338,6 +365,10 @@ export class OutboxStore {
   }
 
   record(entry: HistoryEntry): void {
+    if (!entry.test) {
+      const key = `${entry.cluster}\n${entry.outcome}`;
+      this.pendingOutcomes.set(key, (this.pendingOutcomes.get(key) ?? 0) + 1);
+    }
     this.sql`INSERT INTO history (at, message_id, attempt, outcome, status, latency_ms, error, alert, summary, cluster, test)
       VALUES (${entry.at}, ${entry.messageId}, ${entry.attempt}, ${entry.outcome}, ${entry.status}, ${entry.latencyMs},
         ${entry.error === null ? null : truncateText(entry.error)}, ${entry.alert}, ${entry.summary}, ${entry.cluster}, ${entry.test ? 1 : 0})`;

@@ -9,7 +9,7 @@ import { canThread } from "../notifiers/slack";
 import { countDecision, createDecisionCountTable, readDecisionCounts, type DecisionCount } from "./decision-counts";
 import type { LatencyHistogram } from "./metrics-store";
 import type { ForwardedDelivery } from "./outbox-item";
-import { DEFAULT_LIMITS, OutboxStore, truncateText, type HistoryEntry, type QueuedMessage, type StoreLimits } from "./outbox-store";
+import { DEFAULT_LIMITS, OutboxStore, truncateText, type ClusterOutcome, type HistoryEntry, type QueuedMessage, type StoreLimits } from "./outbox-store";
 import { nextDelayMs, type RetryPolicy } from "./retry-policy";
 import { createSlackThreadTable, recordThread, threadReply } from "./slack-threads";
 import { currentConditions, readStatus, STATE } from "./status-model";
@@ -309,8 +309,8 @@ export class ProviderObject extends DurableObject<Env> {
   }
 
   /** Status, the delivery latency histogram and the decision counts, in one call per provider for /metrics. */
-  async metrics(ref: ProviderRef): Promise<{ status: ProviderRuntimeStatus; latency: LatencyHistogram; decisions: DecisionCount[] }> {
-    return { status: await this.status(ref), latency: this.store.latency(), decisions: readDecisionCounts(this.ctx.storage.sql) };
+  async metrics(ref: ProviderRef): Promise<{ status: ProviderRuntimeStatus; latency: LatencyHistogram; decisions: DecisionCount[]; outcomes: ClusterOutcome[] }> {
+    return { status: await this.status(ref), latency: this.store.latency(), decisions: readDecisionCounts(this.ctx.storage.sql), outcomes: this.store.clusterOutcomes() };
   }
 
   async deliveries(limit = 100): Promise<DeliveryRecord[]> {

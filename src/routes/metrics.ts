@@ -4,6 +4,7 @@ import { providerStub } from "../delivery/provider-stub";
 import { clusterCounts } from "./clusters";
 import type { DecisionCount } from "../delivery/decision-counts";
 import type { LatencyHistogram } from "../delivery/metrics-store";
+import type { ClusterOutcome } from "../delivery/outbox-store";
 import type { ProviderRuntimeStatus } from "../delivery/provider-object";
 import { requireRead } from "../lib/admin-auth";
 import { log } from "../lib/log";
@@ -19,6 +20,7 @@ interface ProviderMetrics {
   status: ProviderRuntimeStatus;
   latency: LatencyHistogram;
   decisions: DecisionCount[];
+  outcomes: ClusterOutcome[];
 }
 
 /**
@@ -34,8 +36,8 @@ metrics.get("/", async (c) => {
     clusterCounts(c.env),
     Promise.allSettled([...config.providers.values()].map(async (p): Promise<ProviderMetrics> => {
       const ref = { namespace: p.metadata.namespace, name: p.metadata.name };
-      const { status, latency, decisions } = await providerStub(c.env, ref).metrics(ref);
-      return { labels: { provider: `${ref.namespace}/${ref.name}`, type: p.spec.type }, specSuspended: p.spec.suspend, status, latency, decisions };
+      const { status, latency, decisions, outcomes } = await providerStub(c.env, ref).metrics(ref);
+      return { labels: { provider: `${ref.namespace}/${ref.name}`, type: p.spec.type }, specSuspended: p.spec.suspend, status, latency, decisions, outcomes };
     })),
   ]);
   const providers: ProviderMetrics[] = [];
@@ -65,21 +67,13 @@ metrics.get("/", async (c) => {
       name: "flux_relay_deliveries_total",
       help: "Deliveries that left the outbox or were never queued, by result (docs/operations.md, outcome vocabulary): delivered, skipped (nothing to send), dead-lettered, dropped (provider suspended), suppressed (noise control), silenced, refused (outbox full).",
       type: "counter",
-      samples: [
-        ...per((p) => p.status.counters.delivered, { result: "delivered" }),
-        ...per((p) => p.status.counters.skipped, { result: "skipped" }),
-        ...per((p) => p.status.counters.deadLettered, { result: "dead-lettered" }),
-        ...per((p) => p.status.counters.dropped, { result: "dropped" }),
-        ...per((p) => p.status.counters.suppressed, { result: "suppressed" }),
-        ...per((p) => p.status.counters.silenced, { result: "silenced" }),
-        ...per((p) => p.status.counters.refused, { result: "refused" }),
-      ],
+      samples: perCluster(providers, ["delivered", "skipped", "dead-lettered", "dropped", "suppressed", "silenced", "refused"]),
     },
     {
       name: "flux_relay_delivery_retries_total",
-      help: "Failed delivery attempts that were scheduled for another try.",
+      help: "Failed delivery attempts that were scheduled for another try, by provider and sending cluster.",
       type: "counter",
-      samples: per((p) => p.status.counters.retried),
+      samples: perCluster(providers, ["retried"], false),
     },
     {
       name: "flux_relay_delivery_duration_seconds",
@@ -129,6 +123,14 @@ metrics.get("/", async (c) => {
   ];
   return c.body(renderMetrics(families), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
 });
+
+/** Per provider and sending cluster, from the history outcomes each ProviderObject counts (test sends excluded). */
+function perCluster(providers: ProviderMetrics[], results: ClusterOutcome["outcome"][], resultLabel = true): Sample[] {
+  return providers.flatMap((p) => p.outcomes.filter((o) => results.includes(o.outcome)).map((o) => ({
+    labels: { ...p.labels, cluster: o.cluster, ...(resultLabel ? { result: o.outcome } : {}) },
+    value: o.count,
+  })));
+}
 
 function decisionSamples(providers: ProviderMetrics[], outcome: DecisionCount["outcome"]): Sample[] {
   return providers.flatMap((p) => p.decisions.filter((d) => d.outcome === outcome).map((d) => ({

@@ -105,15 +105,15 @@ describe("GET /metrics", () => {
     const labels = (name: string) => ({ provider: `flux-system/${name}`, type: "generic" });
     await eventually(async () => {
       const { text, families } = await scrape();
-      const delivered = (name: string) => sample(families, "flux_relay_deliveries_total", { ...labels(name), result: "delivered" });
+      const delivered = (name: string) => sample(families, "flux_relay_deliveries_total", { ...labels(name), cluster: "prod-us", result: "delivered" });
       expect(delivered("flaky")).toBe(1);
-      expect(sample(families, "flux_relay_delivery_retries_total", labels("flaky"))).toBe(1);
-      expect(sample(families, "flux_relay_deliveries_total", { ...labels("broken"), result: "dead-lettered" })).toBe(1);
+      expect(sample(families, "flux_relay_delivery_retries_total", { ...labels("flaky"), cluster: "prod-us" })).toBe(1);
+      expect(sample(families, "flux_relay_deliveries_total", { ...labels("broken"), cluster: "prod-us", result: "dead-lettered" })).toBe(1);
       expect(sample(families, "flux_relay_dead_letters", labels("broken"))).toBe(1);
       expect(sample(families, "flux_relay_queue_depth", labels("down"))).toBe(1);
       expect(sample(families, "flux_relay_queue_depth", labels("flaky"))).toBe(0);
       expect(sample(families, "flux_relay_queue_oldest_age_seconds", labels("down"))).toBeGreaterThan(0);
-      expect(sample(families, "flux_relay_delivery_retries_total", labels("down"))).toBeGreaterThanOrEqual(2);
+      expect(sample(families, "flux_relay_delivery_retries_total", { ...labels("down"), cluster: "prod-us" })).toBeGreaterThanOrEqual(2);
       expect(sample(families, "flux_relay_provider_ready", labels("down"))).toBe(0);
       expect(sample(families, "flux_relay_deliveries_enqueued_total", labels("flaky"))).toBe(1);
       // parse-prometheus-text-format folds labelled histogram series into one, so the per-provider
@@ -122,7 +122,7 @@ describe("GET /metrics", () => {
       expect(text).toContain('flux_relay_delivery_duration_seconds_bucket{provider="flux-system/flaky",type="generic",le="+Inf"} 2\n');
       expect(text).toMatch(/flux_relay_delivery_duration_seconds_sum\{provider="flux-system\/flaky",type="generic"\} [0-9.e-]+\n/);
     });
-    expect(sample((await scrape()).families, "flux_relay_deliveries_total", { ...labels("ok"), result: "delivered" })).toBeGreaterThanOrEqual(1);
+    expect(sample((await scrape()).families, "flux_relay_deliveries_total", { ...labels("ok"), cluster: "prod-us", result: "delivered" })).toBeGreaterThanOrEqual(1);
   });
 
   it("shows suspension and invalid manifests", async () => {
