@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject, vi } from "vitest";
 import { hmacHex } from "../../src/lib/crypto";
 import { CaptureBox } from "./capture-client";
 
@@ -87,4 +87,26 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutM
     if (Date.now() > deadline) throw new Error("condition not reached in time");
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Collects every console line of the Worker and its objects while the calling suite runs (from
+ * its beforeAll to its afterAll), after clearing the configuration, for tests that search logs
+ * for secrets. Returns the array the lines are pushed to.
+ */
+export function captureConsole(): string[] {
+  const lines: string[] = [];
+  const spies: ReturnType<typeof vi.spyOn>[] = [];
+  beforeAll(async () => {
+    await clearConfig();
+    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
+      spies.push(vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(" "));
+      }));
+    }
+  });
+  afterAll(() => {
+    for (const spy of spies) spy.mockRestore();
+  });
+  return lines;
 }

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hmacHex } from "../../src/lib/crypto";
-import { ADMIN, admin, captureBox, clearConfig, fixtureEvent, INGRESS_KEY, putAlert, putProvider, sendSigned } from "../support/workers";
+import { ADMIN, admin, captureBox, captureConsole, fixtureEvent, INGRESS_KEY, putAlert, putProvider, sendSigned } from "../support/workers";
 
 /** Values of the secret bindings in vitest.config.ts, plus the test's own keys. */
 const SECRETS = [
@@ -14,8 +14,6 @@ const SECRETS = [
   "test-admin-token",
 ];
 
-const lines: string[] = [];
-const spies: ReturnType<typeof vi.spyOn>[] = [];
 
 function logged(): { raw: string; parsed: Record<string, unknown>[] } {
   return { raw: lines.join("\n"), parsed: lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>) };
@@ -34,21 +32,10 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
  * runtime) while events are received, delivered, retried, dead-lettered and refused, then
  * checks that no secret value, signature, token or secret-bearing address appears anywhere.
  */
+const lines = captureConsole();
+
 describe("structured logs carry no secret", () => {
   const extraSecrets: string[] = [];
-
-  beforeAll(async () => {
-    await clearConfig();
-    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-      spies.push(vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(" "));
-      }));
-    }
-  });
-
-  afterAll(() => {
-    for (const spy of spies) spy.mockRestore();
-  });
 
   it("ingress, delivery, retries, dead letters, refusals and admin use", async () => {
     const signed = captureBox();

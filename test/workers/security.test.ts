@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { CaptureBox } from "../support/capture-client";
-import { admin, captureBox, clearConfig, fixtureEvent, json, putAlert, putProvider, sendSigned, waitUntil } from "../support/workers";
+import { admin, captureBox, captureConsole, fixtureEvent, json, putAlert, putProvider, sendSigned, waitUntil } from "../support/workers";
 
 // One test per finding of the security review (docs/operations.md, Security): each failed before
 // the fix it names.
@@ -25,21 +25,7 @@ function login(token: string, opts: { origin?: string; ip?: string; body?: strin
 const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
 
 /** Console lines of the Worker and its objects while this file runs. */
-const lines: string[] = [];
-const spies: ReturnType<typeof vi.spyOn>[] = [];
-
-beforeAll(async () => {
-  await clearConfig();
-  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-    spies.push(vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(" "));
-    }));
-  }
-});
-
-afterAll(() => {
-  for (const spy of spies) spy.mockRestore();
-});
+const lines = captureConsole();
 
 describe("scoped tokens: READ_TOKEN reads, only ADMIN_TOKEN writes", () => {
   beforeAll(async () => {
