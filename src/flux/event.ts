@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import { BadRequestError } from "../lib/errors";
 import { goJson, sortedRecord } from "../lib/gojson";
 
@@ -42,46 +42,43 @@ const EVENT_FIELDS = [
 ] as const;
 
 // Go decodes JSON null into a string field as "no change", i.e. the empty string.
-const goString = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? "");
+const goString = z.pipe(z.nullish(z.string()), z.transform((v) => v ?? ""));
 
 // RFC 3339 as Go's time.Time.UnmarshalJSON accepts it (fractional seconds optional, Z or offset).
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const timestamp = z
-  .string()
-  .nullish()
-  .transform((value, ctx) => {
+const timestamp = z.pipe(
+  z.nullish(z.string()),
+  z.transform((value, ctx) => {
     if (value === null || value === undefined) return null;
     const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
     if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: "custom", message: `must be an RFC 3339 time or null, got ${JSON.stringify(value.slice(0, 64))}` });
+      ctx.issues.push({ code: "custom", input: value, message: `must be an RFC 3339 time or null, got ${JSON.stringify(value.slice(0, 64))}` });
       return z.NEVER;
     }
     return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-  });
+  }),
+);
 
-const objectReference = z
-  .object(Object.fromEntries(OBJECT_FIELDS.map((f) => [f, goString])) as Record<(typeof OBJECT_FIELDS)[number], typeof goString>)
-  .nullish()
-  .transform((v) => v ?? Object.fromEntries(OBJECT_FIELDS.map((f) => [f, ""])));
+const objectReference = z.pipe(
+  z.nullish(z.object(Object.fromEntries(OBJECT_FIELDS.map((f) => [f, goString])) as Record<(typeof OBJECT_FIELDS)[number], typeof goString>)),
+  z.transform((v) => v ?? Object.fromEntries(OBJECT_FIELDS.map((f) => [f, ""]))),
+);
 
 /**
  * Go's map[string]string: null or absent is empty, every value must be a string. Built with
  * defineProperty because a `__proto__` key is an ordinary key in Go (zod's record drops it).
  */
-function stringMap(value: unknown, ctx: z.RefinementCtx): Record<string, string> {
+function stringMap(value: unknown, ctx: z.core.ParsePayload): Record<string, string> {
   const out: Record<string, string> = {};
   if (value === null || value === undefined) return out;
   if (typeof value !== "object" || Array.isArray(value)) {
-    ctx.addIssue({ code: "custom", message: "must be an object of strings" });
+    ctx.issues.push({ code: "custom", input: value, message: "must be an object of strings" });
     return z.NEVER;
   }
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== "string") {
-      ctx.addIssue({ code: "custom", path: [key], message: `must be a string, got ${v === null ? "null" : typeof v}` });
+      ctx.issues.push({ code: "custom", input: value, path: [key], message: `must be a string, got ${v === null ? "null" : typeof v}` });
       continue;
     }
     Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
@@ -96,7 +93,7 @@ export const fluxEventSchema = z.object({
   timestamp,
   message: goString,
   reason: goString,
-  metadata: z.unknown().optional().transform(stringMap),
+  metadata: z.pipe(z.optional(z.unknown()), z.transform(stringMap)),
   reportingController: goString,
   reportingInstance: goString,
 });

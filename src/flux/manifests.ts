@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import { parseBoundedYamlDocuments } from "../lib/bounded-yaml";
 import { InvalidManifestError } from "../lib/errors";
 
@@ -38,39 +38,39 @@ export const MIN_INTERVAL_ANNOTATION = "flux-relay.fluxcd.io/min-interval";
 // longer value is far more likely a slip (`10h` for `10s`) than a wish.
 const MAX_MIN_INTERVAL_MS = 3_600_000;
 
-const metadataSchema = z.object({
-  name: z.string().min(1).max(253).regex(DNS_NAME, "must be a lower-case RFC 1123 name"),
-  namespace: z.string().min(1).max(63).regex(DNS_NAME, "must be a lower-case RFC 1123 name").optional(),
-  uid: z.string().optional(),
-  generation: z.number().int().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-}).loose();
+const metadataSchema = z.looseObject({
+  name: z.string().check(z.minLength(1), z.maxLength(253), z.regex(DNS_NAME, "must be a lower-case RFC 1123 name")),
+  namespace: z.optional(z.string().check(z.minLength(1), z.maxLength(63), z.regex(DNS_NAME, "must be a lower-case RFC 1123 name"))),
+  uid: z.optional(z.string()),
+  generation: z.optional(z.int()),
+  labels: z.optional(z.record(z.string(), z.string())),
+  annotations: z.optional(z.record(z.string(), z.string())),
+});
 
-const localRef = z.object({ name: z.string().min(1) });
+const localRef = z.object({ name: z.string().check(z.minLength(1)) });
 
-const providerSpecSchema = z.object({
+const providerSpecSchema = z.looseObject({
   type: z.enum(PROVIDER_TYPES),
-  interval: z.string().regex(duration("ms|s|m|h"), "must be a duration such as 10m").optional(),
-  channel: z.string().max(2048).optional(),
-  username: z.string().max(2048).optional(),
-  address: z.string().max(2048).optional(),
-  timeout: z.string().regex(duration("ms|s|m"), "must be a duration such as 15s (units ms, s, m)").optional(),
-  proxy: z.string().max(2048).regex(/^(http|https):\/\/.*$/, "must start with http:// or https://").optional(),
-  proxySecretRef: localRef.optional(),
-  secretRef: localRef.optional(),
-  certSecretRef: localRef.optional(),
-  serviceAccountName: z.string().optional(),
-  suspend: z.boolean().default(false),
-  commitStatusExpr: z.string().optional(),
-}).loose();
+  interval: z.optional(z.string().check(z.regex(duration("ms|s|m|h"), "must be a duration such as 10m"))),
+  channel: z.optional(z.string().check(z.maxLength(2048))),
+  username: z.optional(z.string().check(z.maxLength(2048))),
+  address: z.optional(z.string().check(z.maxLength(2048))),
+  timeout: z.optional(z.string().check(z.regex(duration("ms|s|m"), "must be a duration such as 15s (units ms, s, m)"))),
+  proxy: z.optional(z.string().check(z.maxLength(2048), z.regex(/^(http|https):\/\/.*$/, "must start with http:// or https://"))),
+  proxySecretRef: z.optional(localRef),
+  secretRef: z.optional(localRef),
+  certSecretRef: z.optional(localRef),
+  serviceAccountName: z.optional(z.string()),
+  suspend: z._default(z.boolean(), false),
+  commitStatusExpr: z.optional(z.string()),
+});
 
-export const providerManifestSchema = z.object({
+export const providerManifestSchema = z.looseObject({
   apiVersion: z.enum(API_VERSIONS),
   kind: z.literal("Provider"),
   metadata: metadataSchema,
   spec: providerSpecSchema,
-}).loose();
+});
 
 /**
  * The rules that span fields (the v1beta3 CRD's CEL rule on commitStatusExpr, fields v1beta2 does
@@ -101,31 +101,31 @@ function isObject(value: unknown): value is Record<string, any> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const eventSourceSchema = z.object({
+const eventSourceSchema = z.looseObject({
   kind: z.enum(EVENT_SOURCE_KINDS),
-  name: z.string().min(1).max(253),
-  namespace: z.string().min(1).max(253).optional(),
-  apiVersion: z.string().optional(),
-  matchLabels: z.record(z.string(), z.string()).nullish(),
-}).loose();
+  name: z.string().check(z.minLength(1), z.maxLength(253)),
+  namespace: z.optional(z.string().check(z.minLength(1), z.maxLength(253))),
+  apiVersion: z.optional(z.string()),
+  matchLabels: z.nullish(z.record(z.string(), z.string())),
+});
 
-const alertSpecSchema = z.object({
+const alertSpecSchema = z.looseObject({
   providerRef: localRef,
-  eventSeverity: z.enum(["info", "error"]).default("info"),
+  eventSeverity: z._default(z.enum(["info", "error"]), "info"),
   eventSources: z.array(eventSourceSchema),
-  inclusionList: z.array(z.string()).default([]),
-  exclusionList: z.array(z.string()).default([]),
-  eventMetadata: z.record(z.string(), z.string()).default({}),
-  summary: z.string().max(255).optional(),
-  suspend: z.boolean().default(false),
-}).loose();
+  inclusionList: z._default(z.array(z.string()), []),
+  exclusionList: z._default(z.array(z.string()), []),
+  eventMetadata: z._default(z.record(z.string(), z.string()), {}),
+  summary: z.optional(z.string().check(z.maxLength(255))),
+  suspend: z._default(z.boolean(), false),
+});
 
-export const alertManifestSchema = z.object({
+export const alertManifestSchema = z.looseObject({
   apiVersion: z.enum(API_VERSIONS),
   kind: z.literal("Alert"),
   metadata: metadataSchema,
   spec: alertSpecSchema,
-}).loose();
+});
 
 type WithNamespace<T extends { metadata: { namespace?: string } }> = T & { metadata: T["metadata"] & { namespace: string } };
 /** A validated Provider with CRD defaults applied and its namespace resolved. */

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import { alertManifestSchema, providerManifestSchema } from "../flux/manifests";
 import {
   alertStatusSchema,
@@ -30,7 +30,7 @@ function componentSchemas(): Record<string, JsonSchema> {
   const out = z.registry<{ id: string }>();
   const provider = z.intersection(providerManifestSchema, z.object({ status: providerStatusSchema }));
   const alert = z.intersection(alertManifestSchema, z.object({ status: alertStatusSchema }));
-  const list = <T extends z.ZodType>(item: T) => z.object({ apiVersion: z.literal("v1"), kind: z.literal("List"), items: z.array(item), invalid: z.array(invalidEntrySchema) });
+  const list = <T extends z.ZodMiniType>(item: T) => z.object({ apiVersion: z.literal("v1"), kind: z.literal("List"), items: z.array(item), invalid: z.array(invalidEntrySchema) });
   out.add(providerStatusSchema, { id: "ProviderStatus" });
   out.add(alertStatusSchema, { id: "AlertStatus" });
   out.add(provider, { id: "Provider" });

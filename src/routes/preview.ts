@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "../lib/zod";
 import { configKey, loadConfig } from "../config/store";
 import { parseFluxEvent } from "../flux/event";
 import { BadRequestError, InvalidManifestError, NotFoundError, PayloadTooLargeError } from "../lib/errors";
@@ -12,17 +12,17 @@ const previewRequestSchema = z.object({ method: z.string(), url: z.string(), hea
 /** The answer of the preview route (src/rules/preview.ts AlertPreview), for the OpenAPI document. */
 export const alertPreviewSchema = z.object({
   alert: z.object({ namespace: z.string(), name: z.string() }),
-  cluster: z.string().nullable(),
-  provider: z.object({ namespace: z.string(), name: z.string(), type: z.string().nullable() }),
+  cluster: z.nullable(z.string()),
+  provider: z.object({ namespace: z.string(), name: z.string(), type: z.nullable(z.string()) }),
   previews: z.array(
     z.object({
-      event: z.record(z.string(), z.unknown()).describe("the event as the provider would receive it"),
-      matched: z.boolean().describe("whether the Alert selects the event"),
-      noise: z.object({ deliver: z.boolean(), outcome: z.enum(["delivered", "suppressed", "silenced"]), reason: z.string(), transition: z.string().optional() }),
-      template: z.object({ rendered: z.object({ message: z.string().optional(), title: z.string().optional(), body: z.string().optional() }).optional(), error: z.string().optional() }).optional(),
-      request: previewRequestSchema.optional().describe("secrets redacted"),
-      skipped: z.string().optional(),
-      error: z.string().optional(),
+      event: z.record(z.string(), z.unknown()).check(z.describe("the event as the provider would receive it")),
+      matched: z.boolean().check(z.describe("whether the Alert selects the event")),
+      noise: z.object({ deliver: z.boolean(), outcome: z.enum(["delivered", "suppressed", "silenced"]), reason: z.string(), transition: z.optional(z.string()) }),
+      template: z.optional(z.object({ rendered: z.optional(z.object({ message: z.optional(z.string()), title: z.optional(z.string()), body: z.optional(z.string()) })), error: z.optional(z.string()) })),
+      request: z.optional(previewRequestSchema).check(z.describe("secrets redacted")),
+      skipped: z.optional(z.string()),
+      error: z.optional(z.string()),
     }),
   ),
 });

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import type { ForwardedDelivery } from "../delivery/outbox-item";
 import type { FluxEvent } from "../flux/event";
 import { durationMs } from "../flux/manifests";
@@ -87,14 +87,14 @@ export interface NoiseDecision {
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 const MAX_INTERVAL_MS = 30 * 24 * 3_600_000;
 
-const duration = z.string().trim().check((ctx) => {
+const duration = z.string().check(z.trim(), (ctx) => {
   const ms = GO_DURATION.test(ctx.value) ? durationMs(ctx.value) : Number.NaN;
   if (!(ms > 0 && ms <= MAX_INTERVAL_MS)) {
     ctx.issues.push({ code: "custom", input: ctx.value, message: `must be a duration above 0 and at most 720h such as 1h or 30m (units ms, s, m, h), got ${JSON.stringify(ctx.value)}` });
   }
 });
 
-const threshold = z.string().trim().check((ctx) => {
+const threshold = z.string().check(z.trim(), (ctx) => {
   const m = /^([0-9]{1,4})\/(.+)$/.exec(ctx.value);
   const count = m ? Number(m[1]) : 0;
   if (!m || count < 1 || !duration.safeParse(m[2]).success) {
@@ -103,10 +103,10 @@ const threshold = z.string().trim().check((ctx) => {
 });
 
 const annotationsSchema = z.object({
-  [NOTIFY_ANNOTATION]: z.enum(["all", "changes"], { error: (i) => `must be "all" or "changes", got ${JSON.stringify(i.input)}` }).optional(),
-  [REPEAT_INTERVAL_ANNOTATION]: duration.optional(),
-  [THRESHOLD_ANNOTATION]: threshold.optional(),
-  [SLACK_THREAD_ANNOTATION]: z.literal("object", { error: (i) => `must be "object", got ${JSON.stringify(i.input)}` }).optional(),
+  [NOTIFY_ANNOTATION]: z.optional(z.enum(["all", "changes"], { error: (i) => `must be "all" or "changes", got ${JSON.stringify(i.input)}` })),
+  [REPEAT_INTERVAL_ANNOTATION]: z.optional(duration),
+  [THRESHOLD_ANNOTATION]: z.optional(threshold),
+  [SLACK_THREAD_ANNOTATION]: z.optional(z.literal("object", { error: (i) => `must be "object", got ${JSON.stringify(i.input)}` })),
 });
 
 /** A problem with one noise annotation, for the Alert's status. */

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../lib/zod";
 import type { FluxEvent } from "../flux/event";
 import { compile, isInvalid, matches } from "../flux/regex";
 import type { SilenceHit } from "./noise";
@@ -49,31 +49,31 @@ export interface SilenceView extends Silence {
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const time = z.string().regex(RFC3339, "must be an RFC 3339 time such as 2026-12-03T20:00:00Z");
-const glob = z.string().min(1, "must not be empty").max(253);
+const time = z.string().check(z.regex(RFC3339, "must be an RFC 3339 time such as 2026-12-03T20:00:00Z"));
+const glob = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(253));
 
 const matchersSchema = z.strictObject({
-  ...Object.fromEntries(GLOB_MATCHERS.map((m) => [m, glob.optional()])) as Record<(typeof GLOB_MATCHERS)[number], z.ZodOptional<typeof glob>>,
-  message: z.string().min(1, "must not be empty").max(1024).optional().check((ctx) => {
+  ...Object.fromEntries(GLOB_MATCHERS.map((m) => [m, z.optional(glob)])) as Record<(typeof GLOB_MATCHERS)[number], z.ZodMiniOptional<typeof glob>>,
+  message: z.optional(z.string().check(z.minLength(1, "must not be empty"), z.maxLength(1024))).check((ctx) => {
     const compiled = ctx.value === undefined ? undefined : compile(ctx.value);
     if (compiled && isInvalid(compiled)) ctx.issues.push({ code: "custom", input: ctx.value, message: `not a valid RE2 expression: ${compiled.error}` });
   }),
-}).refine((m) => Object.values(m).some((v) => v !== undefined), "at least one matcher is required (cluster, namespace, kind, name, severity, message)");
+}).check(z.refine((m) => Object.values(m).some((v) => v !== undefined), "at least one matcher is required (cluster, namespace, kind, name, severity, message)"));
 
 /** The body of `POST /api/v1/silences`. */
 export const silenceInputSchema = z.strictObject({
   matchers: matchersSchema,
-  startsAt: time.optional(),
+  startsAt: z.optional(time),
   endsAt: time,
-  comment: z.string().trim().min(1, "is required: say why the notifications are silenced").max(1024),
-  createdBy: z.string().max(253).optional(),
+  comment: z.string().check(z.trim(), z.minLength(1, "is required: say why the notifications are silenced"), z.maxLength(1024)),
+  createdBy: z.optional(z.string().check(z.maxLength(253))),
 });
 export type SilenceInput = z.infer<typeof silenceInputSchema>;
 
 /** A silence as the API answers it (the OpenAPI document is generated from this). */
 export const silenceViewSchema = z.object({
   id: z.string(),
-  matchers: z.object(Object.fromEntries([...GLOB_MATCHERS, "message"].map((m) => [m, z.string().optional()]))),
+  matchers: z.object(Object.fromEntries([...GLOB_MATCHERS, "message"].map((m) => [m, z.optional(z.string())]))),
   startsAt: z.string(),
   endsAt: z.string(),
   createdBy: z.string(),
