@@ -311,6 +311,11 @@ export class OutboxStore {
     return this.heads(1)[0];
   }
 
+  /** When the head is due (without reading its event), or undefined for an empty outbox. */
+  headDueAt(): number | undefined {
+    return this.sql<{ due_at: number }>`SELECT due_at FROM queue ORDER BY id LIMIT 1`[0]?.due_at;
+  }
+
   /** The message left the outbox: delivered or skipped. */
   complete(message: QueuedMessage, entry: HistoryEntry): void {
     this.sql`DELETE FROM queue WHERE id = ${message.id}`;

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { relayEnv } from "../env";
 import type { FluxEvent } from "../flux/event";
-import { log } from "../lib/log";
+import { log, SampledLog } from "../lib/log";
 import { redact } from "../lib/redact";
 import type { DeadLetter, DeadLetterDetail, DeliveryRecord, ProviderRuntimeStatus, TestOutcome } from "../routes/api-schemas";
 import { alertFor, currentProvider, runAttempt, runConfig, runTest, type AttemptResult, type ProviderConfig, type ProviderRef } from "./attempt-runner";
@@ -47,7 +47,10 @@ export class ProviderObject extends DurableObject<Env> {
   private lastSentAt: number;
   /** The suspend flag, read once and kept in step by setSuspended (the drain checks it per message). */
   private suspended: boolean;
-  private logWindow = { second: 0, logged: 0, sampledOut: 0 };
+  /** The `ref` state row exists (it is written once and never changes). */
+  private refStored = false;
+  /** Successful attempts are logged a few per second; every failure is logged. */
+  private readonly attemptLog = new SampledLog("delivery attempt", "delivery attempts not logged one by one", SUCCESS_LOGS_PER_SECOND);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,7 +70,9 @@ export class ProviderObject extends DurableObject<Env> {
   }
 
   private rememberRef(ref: ProviderRef): void {
+    if (this.refStored) return;
     if (this.store.getState(STATE.ref) === undefined) this.store.setState(STATE.ref, JSON.stringify(ref));
+    this.refStored = true;
   }
 
   /**
@@ -114,8 +119,8 @@ export class ProviderObject extends DurableObject<Env> {
 
   /** Arms the alarm for the head (never in the past, never while suspended). */
   private async armForHead(earliest = Date.now()): Promise<void> {
-    const head = this.store.head();
-    if (head && !this.suspended) await this.armAt(Math.max(earliest, head.dueAt));
+    const dueAt = this.store.headDueAt();
+    if (dueAt !== undefined && !this.suspended) await this.armAt(Math.max(earliest, dueAt));
   }
 
   override async alarm(): Promise<void> {
@@ -131,10 +136,7 @@ export class ProviderObject extends DurableObject<Env> {
       this.store.flush(this.ctx.storage);
       if (config) this.persistConditions(config);
       if (this.store.depth > 0) await this.armForHead(next);
-      if (this.logWindow.sampledOut > 0) {
-        log("info", "delivery attempts not logged one by one", { provider: ref && `${ref.namespace}/${ref.name}`, delivered: this.logWindow.sampledOut });
-        this.logWindow.sampledOut = 0;
-      }
+      this.attemptLog.flush({ provider: ref && `${ref.namespace}/${ref.name}` });
     }
   }
 
@@ -268,10 +270,7 @@ export class ProviderObject extends DurableObject<Env> {
   /** Failures always; successes at most SUCCESS_LOGS_PER_SECOND, the rest summed per run. */
   private logAttempt(ok: boolean, fields: Record<string, unknown>): void {
     if (!ok) return log("warn", "delivery attempt", fields);
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.logWindow.second) this.logWindow = { ...this.logWindow, second, logged: 0 };
-    if (this.logWindow.logged++ < SUCCESS_LOGS_PER_SECOND) log("info", "delivery attempt", fields);
-    else this.logWindow.sampledOut++;
+    this.attemptLog.info(String(fields.outcome), fields, { provider: fields.provider });
   }
 
   /** Stores the conditions as they are now (a write path), so their transition times stay stable on read. */

@@ -71,6 +71,19 @@ export const FORWARD_RPCS_PER_RUN = 32;
 export const FORWARD_BATCH_ITEMS = 100;
 /** Serialized size per RPC, far under the 32 MiB a Durable Object RPC message may carry. */
 export const FORWARD_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * After each forwarding run the next waits FORWARD_PAUSE_FACTOR times as long as the run took (at
+ * most FORWARD_PAUSE_MAX_MS). A lone event is forwarded at once; under a burst the intake, which
+ * the sender is waiting on, keeps most of the object's time, and the backlog travels in fewer,
+ * larger batches (fewer Durable Object requests, which are billed per request).
+ */
+const FORWARD_PAUSE_FACTOR = 2;
+const FORWARD_PAUSE_MAX_MS = 500;
+/**
+ * Counters and the last event time are kept in memory and written at most this often (and before
+ * every read and forwarding run): a crash can lose this much of the counts, never an event.
+ */
+const COUNTS_FLUSH_MS = 1000;
 /** Retry delay after a failed forward, doubling to the maximum. */
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -88,6 +101,14 @@ type Row = Record<string, SqlStorageValue>;
 export class ClusterObject extends DurableObject<Env> {
   /** An alarm is set and has not started yet (in memory: after a restart the first intake re-arms). */
   private armed = false;
+  /** A forwarding run is under way: it arms the next one itself when it ends. */
+  private running = false;
+  /** When the next forwarding run may start (FORWARD_PAUSE_FACTOR). */
+  private nextRunAt = 0;
+  /** Counts not yet written, per hour bucket; written by flushCounts. */
+  private unflushed = new Map<number, IntakeCounts>();
+  private lastEventAt: number | undefined;
+  private flushedAt = 0;
   private failures = 0;
   private intakes = 0;
   /** The `name` and `registered` state rows, read once per object start (they never change back). */
@@ -133,11 +154,29 @@ export class ClusterObject extends DurableObject<Env> {
   private count(outcome: IntakeOutcome, now: number, by = 1): void {
     if (by <= 0) return;
     const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
-    // The column name comes from the closed IntakeOutcome set, never from input.
+    let bucket = this.unflushed.get(hour);
+    if (!bucket) this.unflushed.set(hour, (bucket = { accepted: 0, duplicate: 0, unmatched: 0, invalid: 0 }));
+    bucket[outcome] += by;
+  }
+
+  /** Writes the counts and the last event time kept in memory (one statement per hour bucket). */
+  private flushCounts(now: number): void {
+    this.flushedAt = now;
+    if (this.lastEventAt !== undefined) this.setState("last_event_at", String(this.lastEventAt));
+    this.lastEventAt = undefined;
+    const totals: IntakeCounts = { accepted: 0, duplicate: 0, unmatched: 0, invalid: 0 };
+    for (const [hour, b] of this.unflushed) {
+      this.sql`INSERT INTO hourly (hour, accepted, duplicate, unmatched, invalid) VALUES (${hour}, ${b.accepted}, ${b.duplicate}, ${b.unmatched}, ${b.invalid})
+        ON CONFLICT(hour) DO UPDATE SET accepted = accepted + excluded.accepted, duplicate = duplicate + excluded.duplicate,
+          unmatched = unmatched + excluded.unmatched, invalid = invalid + excluded.invalid`;
+      for (const outcome of INTAKE_OUTCOMES) totals[outcome] += b[outcome];
+    }
+    this.unflushed.clear();
+    const changed = INTAKE_OUTCOMES.filter((o) => totals[o] > 0);
+    if (changed.length === 0) return;
     this.ctx.storage.sql.exec(
-      `INSERT INTO hourly (hour, ${outcome}) VALUES (?, ?) ON CONFLICT(hour) DO UPDATE SET ${outcome} = ${outcome} + excluded.${outcome}`,
-      hour, by);
-    this.sql`INSERT INTO totals (outcome, n) VALUES (${outcome}, ${by}) ON CONFLICT(outcome) DO UPDATE SET n = n + excluded.n`;
+      `INSERT INTO totals (outcome, n) VALUES ${changed.map(() => "(?, ?)").join(", ")} ON CONFLICT(outcome) DO UPDATE SET n = n + excluded.n`,
+      ...changed.flatMap((o) => [o, totals[o]]));
   }
 
   /**
@@ -151,11 +190,12 @@ export class ClusterObject extends DurableObject<Env> {
       const { now } = req;
       if (!this.named) this.setState("name", req.cluster);
       this.count("invalid", now, req.invalid ?? 0);
-      this.setState("last_event_at", String(now));
+      this.lastEventAt = now;
       const row = this.sql<{ first_seen: number; admitted_window: number }>`SELECT first_seen, admitted_window FROM seen WHERE key = ${req.dedupKey}`[0];
       const decision = fixedWindowDecision(row?.first_seen, row?.admitted_window, now, req.windowMs);
       if (!decision.admitted) {
         this.count("duplicate", now);
+        this.flushCountsIfDue(now);
         return { duplicate: true, accepted: 0 };
       }
       this.sql`INSERT INTO seen (key, first_seen, admitted_window, expires_at) VALUES (${req.dedupKey}, ${decision.firstSeenMs}, ${decision.lastAdmittedWindow}, ${decision.expiresAtMs})
@@ -163,10 +203,11 @@ export class ClusterObject extends DurableObject<Env> {
       if (++this.intakes % 100 === 1) this.sweep(now);
       if (req.deliveries.length === 0) {
         this.count("unmatched", now);
+        this.flushCountsIfDue(now);
         return { duplicate: false, accepted: 0 };
       }
       const seq = this.sql<{ seq: number }>`INSERT INTO intake (received_at, event) VALUES (${now}, ${JSON.stringify(req.event)}) RETURNING seq`[0].seq;
-      for (const d of req.deliveries) {
+      const rows = req.deliveries.map((d) => {
         // Noise control decides here, in intake order and in the same transaction as the dedup
         // check, so a crash can never separate an event from its decision (src/rules/noise.ts).
         const noise = decideNoise({
@@ -179,19 +220,32 @@ export class ClusterObject extends DurableObject<Env> {
           now,
           silence: req.silence,
         });
-        this.sql`INSERT INTO pending (seq, alert, provider, metadata, decision, thread_key)
-          VALUES (${seq}, ${`${d.alert.namespace}/${d.alert.name}`}, ${`${d.provider.namespace}/${d.provider.name}`}, ${JSON.stringify(noise.metadata)},
-            ${noise.decision ? JSON.stringify(noise.decision) : null}, ${noise.threadKey ?? null})`;
-      }
+        return [`${d.alert.namespace}/${d.alert.name}`, `${d.provider.namespace}/${d.provider.name}`, JSON.stringify(noise.metadata),
+          noise.decision ? JSON.stringify(noise.decision) : null, noise.threadKey ?? null];
+      });
+      // One statement for all of the event's deliveries, however many Alerts matched.
+      this.sql`INSERT INTO pending (seq, alert, provider, metadata, decision, thread_key)
+        SELECT ${seq}, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(${JSON.stringify(rows)})`;
       this.count("accepted", now);
+      this.flushCountsIfDue(now);
       return { duplicate: false, accepted: req.deliveries.length };
     });
     this.named = true;
-    if ((result.accepted > 0 || !this.registered) && !this.armed) {
-      await this.ctx.storage.setAlarm(Date.now());
-      this.armed = true;
+    if (!this.armed && !this.running) {
+      if (result.accepted > 0 || !this.registered) await this.arm(this.nextRunAt);
+      // Counts waiting in memory need a run to write them if no event comes to do it.
+      else if (this.unflushed.size > 0) await this.arm(this.flushedAt + COUNTS_FLUSH_MS);
     }
     return result;
+  }
+
+  private async arm(at: number): Promise<void> {
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), at));
+    this.armed = true;
+  }
+
+  private flushCountsIfDue(now: number): void {
+    if (now - this.flushedAt >= COUNTS_FLUSH_MS) this.flushCounts(now);
   }
 
   /** Forgets expired dedup keys and hourly buckets older than 7 days. */
@@ -204,13 +258,36 @@ export class ClusterObject extends DurableObject<Env> {
    * Forwards pending deliveries: per provider (oldest first, at most FORWARD_RPCS_PER_RUN), one
    * batch of its oldest rows in intake order; providers run in parallel, each provider's batches
    * in sequence across runs, so a destination sees one cluster's events in their order. Rows are
-   * deleted only after the provider stored them.
+   * deleted only after the provider stored them. Also writes the counts kept in memory.
    */
   override async alarm(): Promise<void> {
     this.armed = false;
-    const name = this.getState("name");
-    if (!name) return;
-    await this.register(name);
+    this.running = true;
+    const started = Date.now();
+    let failed: { provider: string; error: string }[] = [];
+    try {
+      this.flushCounts(started);
+      const name = this.getState("name");
+      if (!name) return;
+      await this.register(name);
+      failed = await this.forwardOldest(name);
+      // Intake rows older than every pending delivery were forwarded to all their providers.
+      this.sql`DELETE FROM intake WHERE seq < COALESCE((SELECT MIN(seq) FROM pending), ${Number.MAX_SAFE_INTEGER})`;
+    } finally {
+      this.running = false;
+      const ended = Date.now();
+      this.nextRunAt = ended + Math.min(FORWARD_PAUSE_MAX_MS, (ended - started) * FORWARD_PAUSE_FACTOR);
+      if (this.sql`SELECT 1 FROM pending LIMIT 1`.length > 0) {
+        const delay = failed.length > 0 ? Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failures - 1)) : 0;
+        await this.arm(Math.max(this.nextRunAt, ended + delay));
+      } else if (this.unflushed.size > 0) {
+        await this.arm(this.flushedAt + COUNTS_FLUSH_MS);
+      }
+    }
+  }
+
+  /** One batch to each of the providers waiting longest; returns the ones that failed. */
+  private async forwardOldest(name: string): Promise<{ provider: string; error: string }[]> {
     const providers = this.sql<{ provider: string }>`
       SELECT provider, MIN(seq) AS first FROM pending GROUP BY provider ORDER BY first LIMIT ${FORWARD_RPCS_PER_RUN}`;
     const results = await Promise.allSettled(providers.map((p) => this.forward(name, p.provider)));
@@ -223,11 +300,7 @@ export class ClusterObject extends DurableObject<Env> {
     } else {
       this.failures = 0;
     }
-    if (this.sql`SELECT 1 FROM pending LIMIT 1`.length > 0) {
-      const delay = failed.length > 0 ? Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failures - 1)) : 0;
-      await this.ctx.storage.setAlarm(Date.now() + delay);
-      this.armed = true;
-    }
+    return failed;
   }
 
   /** Writes the one KV key that lists this cluster (`clusters/<name>`), once, after an answer. */
@@ -272,16 +345,13 @@ export class ClusterObject extends DurableObject<Env> {
     const [namespace, name] = provider.split("/");
     const ref = { namespace, name };
     await providerStub(this.env, ref).enqueue(ref, items);
-    this.ctx.storage.transactionSync(() => {
-      for (const r of batch) this.sql`DELETE FROM pending WHERE seq = ${r.seq} AND alert = ${r.alert}`;
-      for (const seq of events.keys()) {
-        if (this.sql`SELECT 1 FROM pending WHERE seq = ${seq} LIMIT 1`.length === 0) this.sql`DELETE FROM intake WHERE seq = ${seq}`;
-      }
-    });
+    // The batch is every row of this provider up to its last intake sequence (whole rows, in order).
+    this.sql`DELETE FROM pending WHERE provider = ${provider} AND seq <= ${batch[batch.length - 1].seq}`;
   }
 
   /** The cluster as `GET /api/v1/clusters/:cluster` shows it. */
   view(name: string, now = Date.now()): ClusterView {
+    this.flushCounts(now);
     const hourly = this.sql<{ hour: number } & IntakeCounts>`
       SELECT hour, accepted, duplicate, unmatched, invalid FROM hourly WHERE hour >= ${now - HOURLY_KEPT_MS} ORDER BY hour`;
     const lastEventAt = this.getState("last_event_at");
@@ -298,6 +368,7 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** Lifetime counters (for /metrics). */
   counts(): IntakeCounts {
+    this.flushCounts(Date.now());
     const counts: IntakeCounts = { accepted: 0, duplicate: 0, unmatched: 0, invalid: 0 };
     for (const row of this.sql<{ outcome: IntakeOutcome; n: number }>`SELECT outcome, n FROM totals`) counts[row.outcome] = row.n;
     return counts;

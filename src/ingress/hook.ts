@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { relayEnv } from "../env";
 import { parseFluxEvent } from "../flux/event";
 import { BadRequestError, PayloadTooLargeError, RelayError, UnauthorizedError } from "../lib/errors";
-import { log } from "../lib/log";
+import { log, SampledLog } from "../lib/log";
 import { enforceRateLimit } from "../lib/rate-limit";
 import { readCapped } from "../lib/read-capped";
 import { ingest } from "./ingest";
@@ -18,6 +18,15 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const CLUSTER = /^[a-z0-9-]{1,63}$/;
 
 export const hook = new Hono<{ Bindings: Env }>();
+
+/**
+ * Per isolate, accepted and duplicate events are logged one by one up to this many per second;
+ * beyond it they are counted per cluster and outcome in an `events received not logged one by one`
+ * line. Every event is still counted by its cluster (`GET /api/v1/clusters`), and refusals and
+ * events that deliver nothing are always logged.
+ */
+const RECEIVED_LOGS_PER_SECOND = 10;
+const receivedLog = new SampledLog("event received", "events received not logged one by one", RECEIVED_LOGS_PER_SECOND);
 
 /** 429 comes only from the limiter of failed authentications: those requests were unauthorized. */
 const REJECTION_BY_STATUS: Partial<Record<number, Rejection>> = { 400: "invalid", 401: "unauthorized", 413: "too_large", 429: "unauthorized", 503: "unavailable" };
@@ -47,17 +56,21 @@ hook.post("/:cluster", async (c) => {
     // Go keeps invalid UTF-8 as U+FFFD rather than refusing the event.
     const { prepared, routing, result } = await ingest(c.env, cluster, parseFluxEvent(new TextDecoder().decode(body)), started);
     const o = prepared.event.involvedObject;
-    log("info", "event received", {
+    const outcome = result.duplicate ? "duplicate" : result.accepted > 0 ? "accepted" : "no-delivery";
+    const fields = {
       cluster,
       event: `${o.kind}/${o.namespace}/${o.name}`,
       severity: prepared.event.severity,
       reason: prepared.event.reason,
-      outcome: result.duplicate ? "duplicate" : result.accepted > 0 ? "accepted" : "no-delivery",
+      outcome,
       matchedAlerts: routing.matchedAlerts,
       skipped: routing.skipped,
       accepted: result.accepted,
       durationMs: Date.now() - started,
-    });
+    };
+    // What explains a missing notification (nothing matched, an Alert skipped) is always logged.
+    if (outcome === "no-delivery" || routing.skipped.length > 0) log("info", "event received", fields);
+    else receivedLog.info(`${cluster} ${outcome}`, fields);
     return c.json({ accepted: result.accepted, duplicate: result.duplicate }, 202);
   } catch (err) {
     const rejection = err instanceof RelayError ? REJECTION_BY_STATUS[err.status] : undefined;
