@@ -18,10 +18,11 @@ import { statusPageBench, statusPageMetric } from "./statuspage";
 
 const PROFILE = process.argv.includes("--profile");
 /**
- * `--noise` puts noise control on every Alert (`flux-relay.fluxcd.io/notify: all`: each delivery
- * reads its object's state row at intake, docs/noise-control.md) and writes noise.*, to compare
- * with latest.*. `all` rather than `changes`: the bench sends info events only, which `changes`
- * would suppress, leaving no drain to measure; the intake work per delivery is the same.
+ * `--noise` puts `flux-relay.fluxcd.io/notify: changes` on every Alert (docs/noise-control.md) and
+ * writes noise.*, to compare with latest.*. Its events are errors, each from an object of its own
+ * (a namespace per event, selected by `namespace: '*'`): every one is its object's first failure,
+ * so noise control reads and writes a state row for each delivery and still delivers them all,
+ * the costliest case for the intake with the same deliveries to drain.
  */
 const NOISE = process.argv.includes("--noise");
 const SECTIONS = ["ingress", "fanout", "drain", "latency", "formatters", "statuspage"] as const;
@@ -84,12 +85,13 @@ function step(message: string): void {
 
 /** A controller-shaped Kustomization event, unique by `tag`, about the size Flux sends. */
 function eventBody(object: string, tag: string): string {
+  const namespace = NOISE ? `noise-${tag.replace(/[^a-z0-9]+/g, "-")}` : NAMESPACE;
   return JSON.stringify({
-    involvedObject: { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", name: object, namespace: NAMESPACE, uid: "2f6a1c3e-7b8d-4e5f-9a0b-1c2d3e4f5a6b" },
-    severity: "info",
+    involvedObject: { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", name: object, namespace, uid: "2f6a1c3e-7b8d-4e5f-9a0b-1c2d3e4f5a6b" },
+    severity: NOISE ? "error" : "info",
     timestamp: "2026-01-15T10:20:30Z",
-    message: `Reconciliation finished in 1.2s, next run in 10m0s (bench ${NONCE}:${tag})`,
-    reason: "ReconciliationSucceeded",
+    message: `${NOISE ? "Health check failed after 1.2s" : "Reconciliation finished in 1.2s, next run in 10m0s"} (bench ${NONCE}:${tag})`,
+    reason: NOISE ? "HealthCheckFailed" : "ReconciliationSucceeded",
     metadata: { "kustomize.toolkit.fluxcd.io/revision": REVISION },
     reportingController: "kustomize-controller",
     reportingInstance: "kustomize-controller-7f9c8d-abcde",
@@ -233,8 +235,8 @@ function alert(name: string, providerName: string, objects: string[]) {
   return {
     apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
     kind: "Alert",
-    metadata: { name, namespace: NAMESPACE, ...(NOISE ? { annotations: { "flux-relay.fluxcd.io/notify": "all" } } : {}) },
-    spec: { providerRef: { name: providerName }, eventSources: objects.map((o) => ({ kind: "Kustomization", name: o })) },
+    metadata: { name, namespace: NAMESPACE, ...(NOISE ? { annotations: { "flux-relay.fluxcd.io/notify": "changes" } } : {}) },
+    spec: { providerRef: { name: providerName }, eventSources: objects.map((o) => ({ kind: "Kustomization", name: o, ...(NOISE ? { namespace: "*" } : {}) })) },
   };
 }
 
