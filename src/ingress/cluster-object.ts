@@ -191,15 +191,11 @@ export class ClusterObject extends DurableObject<Env> {
       if (!this.named) this.setState("name", req.cluster);
       this.count("invalid", now, req.invalid ?? 0);
       this.lastEventAt = now;
-      const row = this.sql<{ first_seen: number; admitted_window: number }>`SELECT first_seen, admitted_window FROM seen WHERE key = ${req.dedupKey}`[0];
-      const decision = fixedWindowDecision(row?.first_seen, row?.admitted_window, now, req.windowMs);
-      if (!decision.admitted) {
+      if (!this.admit(req.dedupKey, now, req.windowMs)) {
         this.count("duplicate", now);
         this.flushCountsIfDue(now);
         return { duplicate: true, accepted: 0 };
       }
-      this.sql`INSERT INTO seen (key, first_seen, admitted_window, expires_at) VALUES (${req.dedupKey}, ${decision.firstSeenMs}, ${decision.lastAdmittedWindow}, ${decision.expiresAtMs})
-        ON CONFLICT(key) DO UPDATE SET first_seen = excluded.first_seen, admitted_window = excluded.admitted_window, expires_at = excluded.expires_at`;
       if (++this.intakes % 100 === 1) this.sweep(now);
       if (req.deliveries.length === 0) {
         this.count("unmatched", now);
@@ -242,6 +238,23 @@ export class ClusterObject extends DurableObject<Env> {
   private async arm(at: number): Promise<void> {
     await this.ctx.storage.setAlarm(Math.max(Date.now(), at));
     this.armed = true;
+  }
+
+  /**
+   * Flux's fixed dedup window for one key; true when the event is admitted. A key never seen, the
+   * common case, is admitted by the one INSERT that records it; only a known key is read and decided.
+   */
+  private admit(key: string, now: number, windowMs: number): boolean {
+    const fresh = fixedWindowDecision(undefined, undefined, now, windowMs);
+    const inserted = this.sql`INSERT INTO seen (key, first_seen, admitted_window, expires_at)
+      VALUES (${key}, ${fresh.firstSeenMs}, ${fresh.lastAdmittedWindow}, ${fresh.expiresAtMs}) ON CONFLICT(key) DO NOTHING RETURNING 1 AS n`;
+    if (inserted.length > 0) return true;
+    const row = this.sql<{ first_seen: number; admitted_window: number }>`SELECT first_seen, admitted_window FROM seen WHERE key = ${key}`[0];
+    const decision = fixedWindowDecision(row?.first_seen, row?.admitted_window, now, windowMs);
+    if (decision.admitted) {
+      this.sql`UPDATE seen SET first_seen = ${decision.firstSeenMs}, admitted_window = ${decision.lastAdmittedWindow}, expires_at = ${decision.expiresAtMs} WHERE key = ${key}`;
+    }
+    return decision.admitted;
   }
 
   private flushCountsIfDue(now: number): void {

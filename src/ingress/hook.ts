@@ -43,8 +43,14 @@ hook.post("/:cluster", async (c) => {
   let authenticated = false;
   try {
     if (!CLUSTER.test(cluster)) throw new BadRequestError("cluster: the path segment must match [a-z0-9-]{1,63}");
-    if (Number(c.req.header("content-length") ?? "NaN") > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-    const body = await readCapped(c.req.raw.body, MAX_BODY_BYTES, { overflow: "throw", onOverflow: () => new PayloadTooLargeError(MAX_BODY_BYTES) });
+    const declared = Number(c.req.header("content-length") ?? "NaN");
+    if (declared > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    // HTTP framing ends a body at its declared length, so a declared body within the cap is read
+    // whole at once (and measured again); a chunked one is counted while it streams in.
+    const body = Number.isSafeInteger(declared)
+      ? new Uint8Array(await c.req.raw.arrayBuffer())
+      : await readCapped(c.req.raw.body, MAX_BODY_BYTES, { overflow: "throw", onOverflow: () => new PayloadTooLargeError(MAX_BODY_BYTES) });
+    if (body.byteLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
     try {
       await verifyIngress(relayEnv(c.env).ingressKeys, cluster, c.req.raw.headers, body);
     } catch (err) {

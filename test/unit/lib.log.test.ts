@@ -3,8 +3,8 @@ import { SampledLog } from "../../src/lib/log";
 
 afterEach(() => vi.restoreAllMocks());
 
-function lines(spy: ReturnType<typeof vi.spyOn>): Record<string, unknown>[] {
-  return spy.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>);
+function lines(spy: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
+  return spy.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
 }
 
 describe("SampledLog", () => {
