@@ -59,6 +59,14 @@ export async function currentProvider(env: Env, ref: ProviderRef): Promise<Provi
   return resolved(env, ref, loaded.manifest, loaded.invalid?.details, new Map());
 }
 
+/**
+ * The provider from a configuration snapshot the caller read already (the status page reads one
+ * for its whole render), so a status read costs no KV read and manifest parse of its own.
+ */
+export function snapshotProvider(env: Env, ref: ProviderRef, manifest: ProviderManifest | undefined): ProviderConfig {
+  return resolved(env, ref, manifest, undefined, new Map());
+}
+
 /** The provider and every Alert from the configuration snapshot: read once per drain run. */
 export async function runConfig(env: Env, ref: ProviderRef, now: number): Promise<ProviderConfig> {
   const config = await loadConfig(env, now);

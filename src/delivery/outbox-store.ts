@@ -148,6 +148,16 @@ export class OutboxStore {
     return this.pendingState.get(key) ?? this.sql<{ value: string }>`SELECT value FROM state WHERE key = ${key}`[0]?.value;
   }
 
+  /**
+   * Every state key at once (a handful of small rows), for reads that need most of them: one
+   * statement instead of one per key, which a status read does for every provider of the status page.
+   */
+  states(): Map<string, string> {
+    const all = new Map(this.sql<{ key: string; value: string }>`SELECT key, value FROM state`.map((r) => [r.key, r.value]));
+    for (const [key, value] of this.pendingState) all.set(key, value);
+    return all;
+  }
+
   setState(key: string, value: string): void {
     this.pendingState.delete(key);
     this.sql`INSERT INTO state (key, value) VALUES (${key}, ${value}) ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
@@ -162,8 +172,8 @@ export class OutboxStore {
     this.pending[field] += by;
   }
 
-  counters(): Counters {
-    const stored = this.sql<{ value: string }>`SELECT value FROM state WHERE key = 'counters'`[0]?.value;
+  /** `stored`: the `counters` state row when the caller has read it already (`states()`). */
+  counters(stored = this.sql<{ value: string }>`SELECT value FROM state WHERE key = 'counters'`[0]?.value): Counters {
     const total: Counters = { ...ZERO, ...(stored ? (JSON.parse(stored) as Partial<Counters>) : {}) };
     for (const k of Object.keys(ZERO) as (keyof Counters)[]) total[k] += this.pending[k];
     return total;

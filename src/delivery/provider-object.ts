@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { relayEnv } from "../env";
 import type { FluxEvent } from "../flux/event";
+import type { ProviderManifest } from "../flux/manifests";
 import { log, SampledLog } from "../lib/log";
 import { redact } from "../lib/redact";
 import type { DeadLetter, DeadLetterDetail, DeliveryRecord, ProviderRuntimeStatus, TestOutcome } from "../routes/api-schemas";
-import { alertFor, currentProvider, runAttempt, runConfig, runTest, type AttemptResult, type ProviderConfig, type ProviderRef } from "./attempt-runner";
+import { alertFor, currentProvider, runAttempt, runConfig, runTest, snapshotProvider, type AttemptResult, type ProviderConfig, type ProviderRef } from "./attempt-runner";
 import { canThread } from "../notifiers/slack";
 import { countDecision, createDecisionCountTable, readDecisionCounts, type DecisionCount } from "./decision-counts";
 import type { LatencyHistogram } from "./metrics-store";
@@ -300,6 +301,14 @@ export class ProviderObject extends DurableObject<Env> {
   /** Status from the current configuration and the stored outbox; writes nothing. */
   async status(ref: ProviderRef): Promise<ProviderRuntimeStatus> {
     return readStatus(this.store, await currentProvider(this.env, ref), Date.now());
+  }
+
+  /**
+   * The status page's read of this provider in one call (src/routes/dashboard-data.ts): the status
+   * for the manifest of the page's configuration snapshot, and the newest `historyLimit` history rows.
+   */
+  async overview(ref: ProviderRef, manifest: ProviderManifest, historyLimit: number): Promise<{ status: ProviderRuntimeStatus; deliveries: DeliveryRecord[] }> {
+    return { status: readStatus(this.store, snapshotProvider(this.env, ref, manifest), Date.now()), deliveries: historyLimit > 0 ? this.store.history(historyLimit) : [] };
   }
 
   /** Events held back by noise control and silences, per cluster, Alert and rule (src/delivery/decision-counts.ts). */

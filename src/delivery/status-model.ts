@@ -15,12 +15,23 @@ export const STATE = {
   /** JSON `{at, reason}` while the latest message that left the outbox was dead-lettered; absent after a delivery. */
   deadLettering: "dead_lettering",
   lastTest: "last_test",
+  /** JSON Counters, written by OutboxStore.flush. */
+  counters: "counters",
 } as const;
 
+/** What the conditions and the status are computed from: the state rows and the queue head, each read once. */
+export interface StoredStatus {
+  state: Map<string, string>;
+  queue: ReturnType<OutboxStore["queueSummary"]>;
+}
+
+function storedStatus(store: OutboxStore): StoredStatus {
+  return { state: store.states(), queue: store.queueSummary() };
+}
+
 /** Failing state of the outbox as the conditions read it. */
-export function deliveryHealth(store: OutboxStore): DeliveryHealth {
-  const { head } = store.queueSummary();
-  const dead = store.getState(STATE.deadLettering);
+export function deliveryHealth({ state, queue: { head } }: StoredStatus): DeliveryHealth {
+  const dead = state.get(STATE.deadLettering);
   return {
     retrying: head && head.attempts > 0 && !head.configBlocked ? (head.lastError ?? "delivery failing") : undefined,
     deadLettering: dead ? (JSON.parse(dead) as { reason: string }).reason : undefined,
@@ -28,10 +39,10 @@ export function deliveryHealth(store: OutboxStore): DeliveryHealth {
 }
 
 /** The conditions for `config` now; transition times from the conditions stored at the last write. */
-export function currentConditions(store: OutboxStore, config: ProviderConfig, now: number): Condition[] {
-  const previous = JSON.parse(store.getState(STATE.conditions) ?? "[]") as Condition[];
+export function currentConditions(store: OutboxStore, config: ProviderConfig, now: number, stored = storedStatus(store)): Condition[] {
+  const previous = JSON.parse(stored.state.get(STATE.conditions) ?? "[]") as Condition[];
   const problems = config.provider?.problems ?? (config.manifest ? [] : [{ reason: "ValidationFailed" as const, message: `provider ${config.ref.namespace}/${config.ref.name} not found in KV`, stalled: false }]);
-  return providerConditions({ problems, health: deliveryHealth(store), previous, now });
+  return providerConditions({ problems, health: deliveryHealth(stored), previous, now });
 }
 
 /**
@@ -39,16 +50,18 @@ export function currentConditions(store: OutboxStore, config: ProviderConfig, no
  * Read-only: a GET or a metrics scrape never writes.
  */
 export function readStatus(store: OutboxStore, config: ProviderConfig, now: number): ProviderRuntimeStatus {
-  const queue = store.queueSummary();
-  const lastError = store.getState(STATE.lastError);
-  const lastDelivery = store.getState(STATE.lastDeliveryAt);
-  const lastTest = store.getState(STATE.lastTest);
+  const stored = storedStatus(store);
+  const { state, queue } = stored;
+  const lastError = state.get(STATE.lastError);
+  const lastDelivery = state.get(STATE.lastDeliveryAt);
+  const lastTest = state.get(STATE.lastTest);
+  const latency = store.latency();
   const manifest = config.manifest;
   return {
-    conditions: currentConditions(store, config, now),
+    conditions: currentConditions(store, config, now, stored),
     observedGeneration: manifest?.metadata.generation ?? 1,
     lastHandledReconcileAt: manifest?.metadata.annotations?.["reconcile.fluxcd.io/requestedAt"],
-    suspended: store.getState(STATE.suspended) === "true",
+    suspended: state.get(STATE.suspended) === "true",
     queueDepth: queue.depth,
     deadLetters: store.deadCount,
     oldestQueuedAt: queue.oldest,
@@ -56,9 +69,9 @@ export function readStatus(store: OutboxStore, config: ProviderConfig, now: numb
     lastDeliveryAt: lastDelivery ? Number(lastDelivery) : null,
     lastError: lastError ? JSON.parse(lastError) : null,
     lastTest: lastTest ? JSON.parse(lastTest) : null,
-    counters: store.counters(),
+    counters: store.counters(state.get(STATE.counters)),
     hourly: store.hourly(now),
-    latency: { p50Ms: quantileMs(store.latency(), 0.5), p99Ms: quantileMs(store.latency(), 0.99) },
+    latency: { p50Ms: quantileMs(latency, 0.5), p99Ms: quantileMs(latency, 0.99) },
   };
 }
 

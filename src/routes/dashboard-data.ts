@@ -141,20 +141,27 @@ export function deliveryFilter(query: Record<string, string | undefined>): Deliv
   };
 }
 
-/** Everything the page shows: one round of Durable Object calls per provider. */
+/**
+ * Everything the page shows: one Durable Object call per provider (status and history together)
+ * and per cluster, plus one per dead letter shown.
+ */
 export async function gatherDashboard(env: Env, opts: { filter: DeliveryFilter; canWrite: boolean; now?: number }): Promise<DashboardData> {
   const now = opts.now ?? Date.now();
   const config = await loadConfig(env);
   const manifests = [...config.providers.values()];
-  const read = await Promise.all(manifests.map((m) => readProvider(env, m)));
+  const filter = opts.filter;
+  // Without a cluster or outcome filter the newest rows of each provider suffice; with one, a
+  // page can only be filled from the whole kept history.
+  const historyRows = filter.cluster || filter.outcome ? HISTORY_KEPT : filter.page * DELIVERIES_PER_PAGE + 1;
+  const read = await Promise.all(manifests.map((m) => {
+    const listed = !filter.provider || filter.provider === `${m.metadata.namespace}/${m.metadata.name}`;
+    return readProvider(env, m, listed ? historyRows : 0);
+  }));
   const providers = read.map((r) => r.row);
   const statusById = new Map(read.map((r) => [r.row.id, r.status]));
-  const [deadLetters, deliveries, clusters, silences] = await Promise.all([
-    gatherDeadLetters(env, providers),
-    gatherDeliveries(env, providers, opts.filter),
-    gatherClusters(env, now),
-    Promise.resolve(silenceRows(config.silences, now)),
-  ]);
+  const [deadLetters, clusters] = await Promise.all([gatherDeadLetters(env, providers), gatherClusters(env, now)]);
+  const deliveries = deliveryRows(read.map((r) => r.deliveries), providers, filter);
+  const silences = silenceRows(config.silences, now);
   const alerts = config.alerts.map((alert) => {
     const providerStatus = statusById.get(`${alert.metadata.namespace}/${alert.spec.providerRef.name}`);
     return {
@@ -180,9 +187,10 @@ export async function gatherDashboard(env: Env, opts: { filter: DeliveryFilter; 
   return { ...data, attention: attention(data) };
 }
 
-async function readProvider(env: Env, manifest: ProviderManifest): Promise<{ row: ProviderRow; status: ProviderRuntimeStatus }> {
+/** One provider's row and its newest `historyRows` deliveries, from one call to its object. */
+async function readProvider(env: Env, manifest: ProviderManifest, historyRows: number): Promise<{ row: ProviderRow; status: ProviderRuntimeStatus; deliveries: DeliveryRow[] }> {
   const ref = { namespace: manifest.metadata.namespace, name: manifest.metadata.name };
-  const status = await providerStub(env, ref).status(ref);
+  const { status, deliveries } = await providerStub(env, ref).overview(ref, manifest, historyRows);
   const ready = status.conditions.find((c) => c.type === "Ready");
   const stalled = status.conditions.find((c) => c.type === "Stalled" && c.status === "True");
   const suspendedBySpec = manifest.spec.suspend;
@@ -209,7 +217,8 @@ async function readProvider(env: Env, manifest: ProviderManifest): Promise<{ row
     hourly: status.hourly,
     latency: status.latency.p50Ms === null || status.latency.p99Ms === null ? null : { p50Ms: Math.round(status.latency.p50Ms), p99Ms: Math.round(status.latency.p99Ms) },
   };
-  return { row, status };
+  const history = deliveries.map((r): DeliveryRow => ({ ...attemptRow(r), provider: row.id, cluster: r.cluster, alert: r.alert, summary: r.summary, test: r.test || outcomeOf(r).test }));
+  return { row, status, deliveries: history };
 }
 
 const STATE_ORDER: Record<ProviderState, number> = { Stalled: 0, Degraded: 1, Suspended: 2, Ready: 3 };
@@ -239,15 +248,8 @@ function attemptRow(record: DeliveryRecord): AttemptRow {
   return { at: record.at, attempt: record.attempt, ...outcomeOf(record), status: record.status, latencyMs: reachedNetwork ? record.latencyMs : null, error: record.error };
 }
 
-async function gatherDeliveries(env: Env, providers: ProviderRow[], filter: DeliveryFilter): Promise<DashboardData["deliveries"]> {
-  const chosen = filter.provider ? providers.filter((p) => p.id === filter.provider) : providers;
-  // Without a cluster or outcome filter the newest rows of each provider suffice; with one, a
-  // page can only be filled from the whole kept history.
-  const perProvider = filter.cluster || filter.outcome ? HISTORY_KEPT : filter.page * DELIVERIES_PER_PAGE + 1;
-  const lists = await Promise.all(chosen.map(async (p) => {
-    const records = await providerStub(env, { namespace: p.namespace, name: p.name }).deliveries(perProvider);
-    return records.map((r): DeliveryRow => ({ ...attemptRow(r), provider: p.id, cluster: r.cluster, alert: r.alert, summary: r.summary, test: r.test || outcomeOf(r).test }));
-  }));
+/** The page of deliveries the filter asks for, from the history rows read per provider. */
+function deliveryRows(lists: DeliveryRow[][], providers: ProviderRow[], filter: DeliveryFilter): DashboardData["deliveries"] {
   const rows = lists.flat()
     .filter((r) => (!filter.cluster || r.cluster === filter.cluster) && (!filter.outcome || r.outcome === filter.outcome))
     .sort((a, b) => b.at - a.at);
