@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { stringify as toYaml } from "yaml";
+import { dump } from "js-yaml";
 import { configKey, invalidateConfig, loadConfig, type ConfigSnapshot } from "../config/store";
 import { providerStub } from "../delivery/provider-stub";
 import type { ProviderRef } from "../delivery/provider-object";
@@ -25,9 +25,14 @@ export const api = new Hono<Env_>();
 api.use("*", requireReadOrAdminForWrites);
 api.route("/clusters", clusters);
 
-/** Answers JSON, or YAML with `?format=yaml` (what `kubectl get -o yaml` users expect). */
+/**
+ * Answers JSON, or YAML with `?format=yaml` (what `kubectl get -o yaml` users expect). The YAML
+ * holds what the JSON would: undefined fields left out, no anchors for repeated objects. js-yaml
+ * quotes strings that a YAML 1.1 reader such as kubectl's would take for a boolean or a date
+ * (`yes`, `2026-01-01`), so the answer can be applied again as it is.
+ */
 function respond(c: Context<Env_>, body: unknown, status: 200 | 201 = 200) {
-  if (c.req.query("format") === "yaml") return c.body(toYaml(body), status, { "content-type": "application/yaml; charset=utf-8" });
+  if (c.req.query("format") === "yaml") return c.body(dump(body, { noRefs: true, skipInvalid: true }), status, { "content-type": "application/yaml; charset=utf-8" });
   return c.json(body, status);
 }
 
