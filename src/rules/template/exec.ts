@@ -18,7 +18,9 @@ export interface ExecLimits {
 }
 
 /** A failure while rendering, with the position of the action that failed. */
-export class TemplateExecError extends TemplateError {}
+export class TemplateExecError extends TemplateError {
+  override name = "TemplateExecError";
+}
 
 export interface ExecResult {
   text: string;

@@ -37,20 +37,26 @@ export interface Token {
 const KEYWORDS = new Set(["if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"]);
 const TRIM_SPACE = /[ \t\r\n]/;
 
-/** A template error with its position (1-based line and column), as `template: 2:5: <detail>`. */
+/**
+ * A template error with its position (1-based line and column), as `template: 2:5: <detail>`.
+ * Its name is spelled out like every error's: the bundle is built without keep_names (src/lib/errors.ts).
+ */
 export class TemplateError extends Error {
+  override name = "TemplateError";
+
   constructor(
     readonly detail: string,
     readonly line: number,
     readonly column: number,
   ) {
     super(`template: ${line}:${column}: ${detail}`);
-    this.name = new.target.name;
   }
 }
 
 /** A template that cannot be parsed, with the position of the offending text. */
-export class TemplateSyntaxError extends TemplateError {}
+export class TemplateSyntaxError extends TemplateError {
+  override name = "TemplateSyntaxError";
+}
 
 /** 1-based line and column (in characters) of an offset. */
 export function position(src: string, pos: number): { line: number; column: number } {
