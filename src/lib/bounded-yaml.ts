@@ -1,4 +1,5 @@
 import { constructFromEvents, EVENT_ID, parseEvents, YAMLException, type Event } from "js-yaml";
+import { lineColumn } from "./line-column";
 
 /** Largest YAML or JSON text the relay parses: far above any real manifest, far below KV's 25 MiB. */
 export const MAX_YAML_BYTES = 256 * 1024;
@@ -116,7 +117,7 @@ function checkEvents(text: string, events: Event[], maxKeys: number): void {
       case EVENT_ID.POP: {
         const frame = stack.pop()!;
         if (frame.kind === "map" && frame.children / 2 > maxKeys) {
-          throw new YamlProblem(`the map at ${position(text, frame.start)} has ${frame.children / 2} keys; at most ${maxKeys} are allowed`);
+          throw new YamlProblem(`the map at ${at(text, frame.start)} has ${frame.children / 2} keys; at most ${maxKeys} are allowed`);
         }
         if (frame.kind === "document" && frame.size - own > MAX_ALIAS_NODES) {
           throw new YamlProblem(Number.isFinite(frame.size) ? `cannot be expanded: its aliases add more than ${MAX_ALIAS_NODES} nodes` : "cannot be expanded: an alias refers to a collection that contains it");
@@ -129,15 +130,9 @@ function checkEvents(text: string, events: Event[], maxKeys: number): void {
   }
 }
 
-/** `line L, column C` (both from 1) of an offset, lines counted as YAML counts them (at `\n`). */
-function position(text: string, offset: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return `line ${line}, column ${offset - lineStart + 1}`;
+function at(text: string, offset: number): string {
+  const { line, column } = lineColumn(text, offset);
+  return `line ${line}, column ${column}`;
 }
 
 /** `<kind> at line L, column C`: js-yaml's reason without the source snippet, the name or tag it quotes, nor the file. */

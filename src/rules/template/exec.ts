@@ -1,4 +1,5 @@
-import { position, TemplateError } from "./lexer";
+import { lineColumn } from "../../lib/line-column";
+import { TemplateError } from "./lexer";
 import { checkArg, FUNCTIONS, MAX_VALUE_CHARS, type FuncContext } from "./functions";
 import type { Command, Node, Operand, ParsedTemplate, Pipeline } from "./parser";
 import { ExecError, GoMap, isStruct, printValue, truth, typeName, utf8Length, type Value } from "./values";
@@ -47,7 +48,7 @@ export function execute(tmpl: ParsedTemplate, data: Value, limits: ExecLimits, c
   } catch (err) {
     if (err instanceof OutputFull) return { text: state.cut(), truncated: true, steps: state.steps };
     if (err instanceof ExecError) {
-      const { line, column } = position(tmpl.source, state.pos);
+      const { line, column } = lineColumn(tmpl.source, state.pos);
       throw new TemplateExecError(`executing at <${state.nodeText()}>: ${err.message}`, line, column);
     }
     throw err;

@@ -3,6 +3,7 @@
  * for the default `{{ }}` delimiters. Trim markers (`{{- ` and ` -}}`) are applied here, as Go's
  * lexer does, by cutting the surrounding text; comments produce no token.
  */
+import { lineColumn } from "../../lib/line-column";
 
 export type TokenType =
   | "text"
@@ -58,21 +59,8 @@ export class TemplateSyntaxError extends TemplateError {
   override name = "TemplateSyntaxError";
 }
 
-/** 1-based line and column (in characters) of an offset. */
-export function position(src: string, pos: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < pos && i < src.length; i++) {
-    if (src.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: pos - lineStart + 1 };
-}
-
 export function syntaxError(src: string, pos: number, detail: string): TemplateSyntaxError {
-  const { line, column } = position(src, pos);
+  const { line, column } = lineColumn(src, pos);
   return new TemplateSyntaxError(detail, line, column);
 }
 
