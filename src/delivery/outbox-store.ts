@@ -78,6 +78,8 @@ export class OutboxStore {
   private pendingHours = new Map<number, { delivered: number; failed: number }>();
   private pendingLatency = new Map<number, { n: number; sumMs: number }>();
   private pendingState = new Map<string, string>();
+  /** When `flush` last ran. */
+  flushedAt = 0;
   /** History outcomes per sending cluster since the last flush, keyed `<cluster>\n<outcome>`. */
   private pendingOutcomes = new Map<string, number>();
   private historyInserts = 0;
@@ -194,10 +196,15 @@ export class OutboxStore {
     }
   }
 
+  /** Something accumulated in memory that `flush` would write. */
+  get dirty(): boolean {
+    return Object.values(this.pending).some((v) => v !== 0) || this.pendingHours.size > 0 || this.pendingLatency.size > 0 || this.pendingState.size > 0 || this.pendingOutcomes.size > 0;
+  }
+
   /** Writes what accumulated in memory: counters, hourly buckets, latency, deferred state. */
   flush(storage: DurableObjectStorage, now = Date.now()): void {
-    const dirty = Object.values(this.pending).some((v) => v !== 0) || this.pendingHours.size > 0 || this.pendingLatency.size > 0 || this.pendingState.size > 0 || this.pendingOutcomes.size > 0;
-    if (!dirty) return;
+    this.flushedAt = now;
+    if (!this.dirty) return;
     storage.transactionSync(() => {
       const total = this.counters();
       this.pending = { ...ZERO };

@@ -30,6 +30,8 @@ const HEADS_PER_READ = 32;
  * this many times with backoff, then the message goes to dead letters, so it cannot hold the queue.
  */
 const EXCEPTION_ATTEMPTS = 3;
+/** Counts kept in memory are written at least this often while messages are queued. */
+const COUNTS_FLUSH_MS = 1000;
 /** Successful attempts logged per second at most; every failure is logged. */
 const SUCCESS_LOGS_PER_SECOND = 5;
 
@@ -109,6 +111,9 @@ export class ProviderObject extends DurableObject<Env> {
     // With messages queued, the coming drain run writes the counters; otherwise nothing would.
     if (this.store.depth > 0) await this.armForHead();
     else this.store.flush(this.ctx.storage, now);
+    // A queue waiting on a long backoff may be evicted from memory before its run: its counts get
+    // a run of their own within COUNTS_FLUSH_MS.
+    if (this.store.dirty) await this.armAt(Math.max(Date.now(), this.store.flushedAt + COUNTS_FLUSH_MS));
     return result;
   }
 

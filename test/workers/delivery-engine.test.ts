@@ -172,6 +172,20 @@ describe("storage bounds", () => {
     expect(history.filter((d) => d.outcome === "refused")).toHaveLength(2);
   });
 
+  it("writes the counts of deliveries queued behind a long wait within seconds, without attempting them early", async () => {
+    const box = await generic("parked");
+    // Due in an hour: nothing drains, so only the counts' own run can write them.
+    const result = await stub("parked").enqueue(refOf("parked"), [item("parked", "1"), item("parked", "2"), item("parked", "3")], Date.now() + 3_600_000);
+    expect(result).toEqual({ queued: 3, dropped: 0, refused: 0 });
+    const stored = () => runInDurableObject(stub("parked"), (_instance, state) => {
+      const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM state WHERE key = 'counters'").toArray()[0];
+      return row ? (JSON.parse(row.value) as { received: number }).received : 0;
+    });
+    expect(await waitUntil(async () => ((await stored()) === 3 ? 3 : undefined), 10_000)).toBe(3);
+    expect(await box.requests()).toHaveLength(0);
+    expect((await status("parked")).queueDepth).toBe(3);
+  });
+
   it("an event at the ingress cap is stored and delivered", async () => {
     const box = await generic("at-cap");
     const base = JSON.stringify(fixtureEvent({ message: "" }));
