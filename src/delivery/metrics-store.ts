@@ -26,12 +26,23 @@ export function observeLatency(sql: SqlStorage, latencyMs: number): void {
     bucket, latencyMs);
 }
 
-export function readLatency(sql: SqlStorage): LatencyHistogram {
+/** One stored latency bucket. */
+export interface LatencyRow {
+  bucket: number;
+  n: number;
+  sum_ms: number;
+}
+
+export function latencyFromRows(rows: Iterable<LatencyRow>): LatencyHistogram {
   const counts = new Array<number>(LATENCY_BOUNDS_SECONDS.length + 1).fill(0);
   let sumMs = 0;
-  for (const row of sql.exec<{ bucket: number; n: number; sum_ms: number }>("SELECT bucket, n, sum_ms FROM latency_buckets")) {
+  for (const row of rows) {
     counts[Math.min(row.bucket, counts.length - 1)] += row.n;
     sumMs += row.sum_ms;
   }
   return { bounds: [...LATENCY_BOUNDS_SECONDS], counts, sumSeconds: sumMs / 1000 };
+}
+
+export function readLatency(sql: SqlStorage): LatencyHistogram {
+  return latencyFromRows(sql.exec<{ bucket: number; n: number; sum_ms: number }>("SELECT bucket, n, sum_ms FROM latency_buckets"));
 }

@@ -1,6 +1,6 @@
 import { bucketIndex } from "../lib/prometheus";
 import type { AttemptRecord, Counters, DeadLetter, DeliveryRecord, Outcome } from "../routes/api-schemas";
-import { LATENCY_BOUNDS_SECONDS, createLatencyTable, readLatency, type LatencyHistogram } from "./metrics-store";
+import { LATENCY_BOUNDS_SECONDS, createLatencyTable, latencyFromRows, readLatency, type LatencyHistogram, type LatencyRow } from "./metrics-store";
 import type { ForwardedDelivery } from "./outbox-item";
 import { summarize, summarizeStored } from "./summary";
 
@@ -57,6 +57,28 @@ export interface HistoryEntry {
   summary: string;
   cluster: string;
   test?: boolean;
+}
+
+export interface HourlyBucket {
+  hour: number;
+  delivered: number;
+  failed: number;
+}
+
+/** The queue as a status reads it: depth, the oldest row's enqueue time, the head's retry state. */
+export interface QueueSummary {
+  depth: number;
+  oldest: number | null;
+  head?: { dueAt: number; attempts: number; lastError: string | null; configBlocked: boolean };
+}
+
+/** What OutboxStore.statusRows reads in one statement. */
+export interface StatusRows {
+  state: Map<string, string>;
+  queue: QueueSummary;
+  hourly: HourlyBucket[];
+  latency: LatencyHistogram;
+  history: DeliveryRecord[];
 }
 
 const ZERO: Counters = { received: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0, skipped: 0, suppressed: 0, silenced: 0, refused: 0, deadLettersDropped: 0 };
@@ -150,16 +172,6 @@ export class OutboxStore {
     return this.pendingState.get(key) ?? this.sql<{ value: string }>`SELECT value FROM state WHERE key = ${key}`[0]?.value;
   }
 
-  /**
-   * Every state key at once (a handful of small rows), for reads that need most of them: one
-   * statement instead of one per key, which a status read does for every provider of the status page.
-   */
-  states(): Map<string, string> {
-    const all = new Map(this.sql<{ key: string; value: string }>`SELECT key, value FROM state`.map((r) => [r.key, r.value]));
-    for (const [key, value] of this.pendingState) all.set(key, value);
-    return all;
-  }
-
   setState(key: string, value: string): void {
     this.pendingState.delete(key);
     this.sql`INSERT INTO state (key, value) VALUES (${key}, ${value}) ON CONFLICT(key) DO UPDATE SET value = excluded.value`;
@@ -244,8 +256,9 @@ export class OutboxStore {
     }).sort((a, b) => a.cluster.localeCompare(b.cluster) || a.outcome.localeCompare(b.outcome));
   }
 
-  hourly(now: number): { hour: number; delivered: number; failed: number }[] {
-    const rows = new Map(this.sql<{ hour: number; delivered: number; failed: number }>`SELECT hour, delivered, failed FROM hourly WHERE hour >= ${now - HOURLY_KEEP_MS}`.map((r) => [r.hour, { ...r }]));
+  /** Hourly buckets as stored plus what is pending in memory, oldest first. */
+  private withPendingHours(stored: HourlyBucket[]): HourlyBucket[] {
+    const rows = new Map(stored.map((r) => [r.hour, { ...r }]));
     for (const [hour, b] of this.pendingHours) {
       const row = rows.get(hour) ?? { hour, delivered: 0, failed: 0 };
       row.delivered += b.delivered;
@@ -255,13 +268,46 @@ export class OutboxStore {
     return [...rows.values()].sort((a, b) => a.hour - b.hour);
   }
 
-  latency(): LatencyHistogram {
-    const stored = readLatency(this.sqlStorage);
+  private withPendingLatency(stored: LatencyHistogram): LatencyHistogram {
     for (const [bucket, l] of this.pendingLatency) {
       stored.counts[Math.min(bucket, stored.counts.length - 1)] += l.n;
       stored.sumSeconds += l.sumMs / 1000;
     }
     return stored;
+  }
+
+  latency(): LatencyHistogram {
+    return this.withPendingLatency(readLatency(this.sqlStorage));
+  }
+
+  /**
+   * What a status read takes from SQL (every state row, the queue head, the hourly buckets of
+   * the kept week, the latency histogram) and the newest `historyLimit` history rows, with what
+   * is pending in memory merged in. One statement instead of five: the status page makes this
+   * read for every provider, and on `wrangler dev` all of them share the one workerd thread.
+   */
+  statusRows(now: number, historyLimit = 0): StatusRows {
+    const limit = Math.min(historyLimit, this.limits.history);
+    const row = this.sql<{ state: string; head: string | null; hourly: string; latency: string; history: string }>`SELECT
+      (SELECT json_group_object(key, value) FROM state) AS state,
+      (SELECT json_object('due_at', due_at, 'attempts', attempts, 'last_error', last_error, 'config_blocked', config_blocked, 'enqueued_at', enqueued_at)
+        FROM queue ORDER BY id LIMIT 1) AS head,
+      (SELECT json_group_array(json_object('hour', hour, 'delivered', delivered, 'failed', failed)) FROM hourly WHERE hour >= ${now - HOURLY_KEEP_MS}) AS hourly,
+      (SELECT json_group_array(json_object('bucket', bucket, 'n', n, 'sum_ms', sum_ms)) FROM latency_buckets) AS latency,
+      (SELECT json_group_array(json_object('id', id, 'at', at, 'message_id', message_id, 'attempt', attempt, 'outcome', outcome, 'status', status,
+          'latency_ms', latency_ms, 'error', error, 'alert', alert, 'summary', summary, 'cluster', cluster, 'test', test) ORDER BY id DESC)
+        FROM (SELECT * FROM history ORDER BY id DESC LIMIT ${limit})) AS history`[0];
+    const state = new Map(Object.entries(JSON.parse(row.state) as Record<string, string>));
+    for (const [key, value] of this.pendingState) state.set(key, value);
+    const head = row.head === null ? undefined : (JSON.parse(row.head) as { due_at: number; attempts: number; last_error: string | null; config_blocked: number; enqueued_at: number });
+    return {
+      state,
+      // Rows are appended with their enqueue time (replayed ones too), so the head is the oldest.
+      queue: { depth: this.depth, oldest: head ? head.enqueued_at : null, head: head && { dueAt: head.due_at, attempts: head.attempts, lastError: head.last_error, configBlocked: head.config_blocked === 1 } },
+      hourly: this.withPendingHours(JSON.parse(row.hourly) as HourlyBucket[]),
+      latency: this.withPendingLatency(latencyFromRows(JSON.parse(row.latency) as LatencyRow[])),
+      history: (JSON.parse(row.history) as Row[]).map(toDeliveryRecord),
+    };
   }
 
   /**
@@ -418,20 +464,7 @@ export class OutboxStore {
   }
 
   history(limit: number): DeliveryRecord[] {
-    return this.sql`SELECT * FROM history ORDER BY id DESC LIMIT ${Math.min(limit, this.limits.history)}`.map((r) => ({
-      id: Number(r.id),
-      at: Number(r.at),
-      messageId: r.message_id === null ? null : Number(r.message_id),
-      attempt: Number(r.attempt),
-      outcome: r.outcome as Outcome,
-      cluster: String(r.cluster),
-      test: r.test === 1,
-      status: r.status === null ? null : Number(r.status),
-      latencyMs: Number(r.latency_ms),
-      error: r.error as string | null,
-      alert: r.alert as string | null,
-      summary: String(r.summary),
-    }));
+    return this.sql`SELECT * FROM history ORDER BY id DESC LIMIT ${Math.min(limit, this.limits.history)}`.map(toDeliveryRecord);
   }
 
   deadLetters(limit: number): DeadLetter[] {
@@ -484,12 +517,6 @@ export class OutboxStore {
     return now;
   }
 
-  queueSummary(): { depth: number; oldest: number | null; head?: { dueAt: number; attempts: number; lastError: string | null; configBlocked: boolean } } {
-    const head = this.sql<{ due_at: number; attempts: number; last_error: string | null; config_blocked: number; enqueued_at: number }>`
-      SELECT due_at, attempts, last_error, config_blocked, enqueued_at FROM queue ORDER BY id LIMIT 1`[0];
-    // Rows are appended with their enqueue time (replayed ones too), so the head is the oldest.
-    return { depth: this.depth, oldest: head ? head.enqueued_at : null, head: head && { dueAt: head.due_at, attempts: head.attempts, lastError: head.last_error, configBlocked: head.config_blocked === 1 } };
-  }
 }
 
 function toMessage(r: Row): QueuedMessage {
@@ -502,6 +529,23 @@ function toMessage(r: Row): QueuedMessage {
     enqueuedAt: Number(r.enqueued_at),
     dueAt: Number(r.due_at),
     attempts: Number(r.attempts),
+  };
+}
+
+function toDeliveryRecord(r: Row): DeliveryRecord {
+  return {
+    id: Number(r.id),
+    at: Number(r.at),
+    messageId: r.message_id === null ? null : Number(r.message_id),
+    attempt: Number(r.attempt),
+    outcome: r.outcome as Outcome,
+    cluster: String(r.cluster),
+    test: r.test === 1,
+    status: r.status === null ? null : Number(r.status),
+    latencyMs: Number(r.latency_ms),
+    error: r.error as string | null,
+    alert: r.alert as string | null,
+    summary: String(r.summary),
   };
 }
 

@@ -313,7 +313,9 @@ export class ProviderObject extends DurableObject<Env> {
    * for the manifest of the page's configuration snapshot, and the newest `historyLimit` history rows.
    */
   async overview(ref: ProviderRef, manifest: ProviderManifest, historyLimit: number): Promise<{ status: ProviderRuntimeStatus; deliveries: DeliveryRecord[] }> {
-    return { status: readStatus(this.store, snapshotProvider(this.env, ref, manifest), Date.now()), deliveries: historyLimit > 0 ? this.store.history(historyLimit) : [] };
+    const now = Date.now();
+    const rows = this.store.statusRows(now, historyLimit);
+    return { status: readStatus(this.store, snapshotProvider(this.env, ref, manifest), now, rows), deliveries: rows.history };
   }
 
   /** Events held back by noise control and silences, per cluster, Alert and rule (src/delivery/decision-counts.ts). */

@@ -1,7 +1,7 @@
 import type { Condition, ProviderRuntimeStatus } from "../routes/api-schemas";
 import type { ProviderConfig } from "./attempt-runner";
 import type { LatencyHistogram } from "./metrics-store";
-import type { OutboxStore } from "./outbox-store";
+import type { OutboxStore, StatusRows } from "./outbox-store";
 import { providerConditions, type DeliveryHealth } from "./status";
 
 /** State keys the drain writes and the read model reads. */
@@ -19,18 +19,8 @@ export const STATE = {
   counters: "counters",
 } as const;
 
-/** What the conditions and the status are computed from: the state rows and the queue head, each read once. */
-export interface StoredStatus {
-  state: Map<string, string>;
-  queue: ReturnType<OutboxStore["queueSummary"]>;
-}
-
-function storedStatus(store: OutboxStore): StoredStatus {
-  return { state: store.states(), queue: store.queueSummary() };
-}
-
 /** Failing state of the outbox as the conditions read it. */
-export function deliveryHealth({ state, queue: { head } }: StoredStatus): DeliveryHealth {
+export function deliveryHealth({ state, queue: { head } }: Pick<StatusRows, "state" | "queue">): DeliveryHealth {
   const dead = state.get(STATE.deadLettering);
   return {
     retrying: head && head.attempts > 0 && !head.configBlocked ? (head.lastError ?? "delivery failing") : undefined,
@@ -39,7 +29,7 @@ export function deliveryHealth({ state, queue: { head } }: StoredStatus): Delive
 }
 
 /** The conditions for `config` now; transition times from the conditions stored at the last write. */
-export function currentConditions(store: OutboxStore, config: ProviderConfig, now: number, stored = storedStatus(store)): Condition[] {
+export function currentConditions(store: OutboxStore, config: ProviderConfig, now: number, stored = store.statusRows(now)): Condition[] {
   const previous = JSON.parse(stored.state.get(STATE.conditions) ?? "[]") as Condition[];
   const problems = config.provider?.problems ?? (config.manifest ? [] : [{ reason: "ValidationFailed" as const, message: `provider ${config.ref.namespace}/${config.ref.name} not found in KV`, stalled: false }]);
   return providerConditions({ problems, health: deliveryHealth(stored), previous, now });
@@ -49,13 +39,11 @@ export function currentConditions(store: OutboxStore, config: ProviderConfig, no
  * The provider's status, computed from the current configuration and what the outbox stores.
  * Read-only: a GET or a metrics scrape never writes.
  */
-export function readStatus(store: OutboxStore, config: ProviderConfig, now: number): ProviderRuntimeStatus {
-  const stored = storedStatus(store);
-  const { state, queue } = stored;
+export function readStatus(store: OutboxStore, config: ProviderConfig, now: number, stored = store.statusRows(now)): ProviderRuntimeStatus {
+  const { state, queue, latency } = stored;
   const lastError = state.get(STATE.lastError);
   const lastDelivery = state.get(STATE.lastDeliveryAt);
   const lastTest = state.get(STATE.lastTest);
-  const latency = store.latency();
   const manifest = config.manifest;
   return {
     conditions: currentConditions(store, config, now, stored),
@@ -70,7 +58,7 @@ export function readStatus(store: OutboxStore, config: ProviderConfig, now: numb
     lastError: lastError ? JSON.parse(lastError) : null,
     lastTest: lastTest ? JSON.parse(lastTest) : null,
     counters: store.counters(state.get(STATE.counters)),
-    hourly: store.hourly(now),
+    hourly: stored.hourly,
     latency: { p50Ms: quantileMs(latency, 0.5), p99Ms: quantileMs(latency, 0.99) },
   };
 }
