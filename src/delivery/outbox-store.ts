@@ -281,18 +281,18 @@ export class OutboxStore {
   }
 
   /**
-   * What a status read takes from SQL (every state row, the queue head, the hourly buckets of
-   * the kept week, the latency histogram) and the newest `historyLimit` history rows, with what
+   * What a status read takes from SQL (every state row, the queue head, the hourly buckets from
+   * `hoursSince` on, the latency histogram) and the newest `historyLimit` history rows, with what
    * is pending in memory merged in. One statement instead of five: the status page makes this
    * read for every provider, and on `wrangler dev` all of them share the one workerd thread.
    */
-  statusRows(now: number, historyLimit = 0): StatusRows {
+  statusRows(now: number, { historyLimit = 0, hoursSince = now - HOURLY_KEEP_MS } = {}): StatusRows {
     const limit = Math.min(historyLimit, this.limits.history);
     const row = this.sql<{ state: string; head: string | null; hourly: string; latency: string; history: string }>`SELECT
       (SELECT json_group_object(key, value) FROM state) AS state,
       (SELECT json_object('due_at', due_at, 'attempts', attempts, 'last_error', last_error, 'config_blocked', config_blocked, 'enqueued_at', enqueued_at)
         FROM queue ORDER BY id LIMIT 1) AS head,
-      (SELECT json_group_array(json_object('hour', hour, 'delivered', delivered, 'failed', failed)) FROM hourly WHERE hour >= ${now - HOURLY_KEEP_MS}) AS hourly,
+      (SELECT json_group_array(json_object('hour', hour, 'delivered', delivered, 'failed', failed)) FROM hourly WHERE hour >= ${hoursSince}) AS hourly,
       (SELECT json_group_array(json_object('bucket', bucket, 'n', n, 'sum_ms', sum_ms)) FROM latency_buckets) AS latency,
       (SELECT json_group_array(json_object('id', id, 'at', at, 'message_id', message_id, 'attempt', attempt, 'outcome', outcome, 'status', status,
           'latency_ms', latency_ms, 'error', error, 'alert', alert, 'summary', summary, 'cluster', cluster, 'test', test) ORDER BY id DESC)
@@ -304,7 +304,7 @@ export class OutboxStore {
       state,
       // Rows are appended with their enqueue time (replayed ones too), so the head is the oldest.
       queue: { depth: this.depth, oldest: head ? head.enqueued_at : null, head: head && { dueAt: head.due_at, attempts: head.attempts, lastError: head.last_error, configBlocked: head.config_blocked === 1 } },
-      hourly: this.withPendingHours(JSON.parse(row.hourly) as HourlyBucket[]),
+      hourly: this.withPendingHours(JSON.parse(row.hourly) as HourlyBucket[]).filter((b) => b.hour >= hoursSince),
       latency: this.withPendingLatency(latencyFromRows(JSON.parse(row.latency) as LatencyRow[])),
       history: (JSON.parse(row.history) as Row[]).map(toDeliveryRecord),
     };

@@ -310,11 +310,12 @@ export class ProviderObject extends DurableObject<Env> {
 
   /**
    * The status page's read of this provider in one call (src/routes/dashboard-data.ts): the status
-   * for the manifest of the page's configuration snapshot, and the newest `historyLimit` history rows.
+   * for the manifest of the page's configuration snapshot with only the hourly buckets the page
+   * draws (from `hoursSince` on), and the newest `historyLimit` history rows.
    */
-  async overview(ref: ProviderRef, manifest: ProviderManifest, historyLimit: number): Promise<{ status: ProviderRuntimeStatus; deliveries: DeliveryRecord[] }> {
+  async overview(ref: ProviderRef, manifest: ProviderManifest, read: { historyLimit: number; hoursSince: number }): Promise<{ status: ProviderRuntimeStatus; deliveries: DeliveryRecord[] }> {
     const now = Date.now();
-    const rows = this.store.statusRows(now, historyLimit);
+    const rows = this.store.statusRows(now, read);
     return { status: readStatus(this.store, snapshotProvider(this.env, ref, manifest), now, rows), deliveries: rows.history };
   }
 

@@ -41,7 +41,7 @@ export interface ProviderRow {
   lastDeliveryAt: number | null;
   lastError: { at: number; message: string } | null;
   counters: { delivered: number; retried: number; deadLettered: number; dropped: number };
-  /** Deliveries and failures (retried + dead-lettered) per hour, oldest first. */
+  /** Deliveries and failures (retried + dead-lettered) per hour of the HOURS_SHOWN drawn, oldest first. */
   hourly: { hour: number; delivered: number; failed: number }[];
   /** Attempt latency quantiles over attempts that reached the network; null when there were none. */
   latency: { p50Ms: number; p99Ms: number } | null;
@@ -153,9 +153,10 @@ export async function gatherDashboard(env: Env, opts: { filter: DeliveryFilter; 
   // Without a cluster or outcome filter the newest rows of each provider suffice; with one, a
   // page can only be filled from the whole kept history.
   const historyRows = filter.cluster || filter.outcome ? HISTORY_KEPT : filter.page * DELIVERIES_PER_PAGE + 1;
+  const hoursSince = lastHours(now)[0];
   const read = await Promise.all(manifests.map((m) => {
     const listed = !filter.provider || filter.provider === `${m.metadata.namespace}/${m.metadata.name}`;
-    return readProvider(env, m, listed ? historyRows : 0);
+    return readProvider(env, m, { historyLimit: listed ? historyRows : 0, hoursSince });
   }));
   const providers = read.map((r) => r.row);
   const statusById = new Map(read.map((r) => [r.row.id, r.status]));
@@ -187,10 +188,10 @@ export async function gatherDashboard(env: Env, opts: { filter: DeliveryFilter; 
   return { ...data, attention: attention(data) };
 }
 
-/** One provider's row and its newest `historyRows` deliveries, from one call to its object. */
-async function readProvider(env: Env, manifest: ProviderManifest, historyRows: number): Promise<{ row: ProviderRow; status: ProviderRuntimeStatus; deliveries: DeliveryRow[] }> {
+/** One provider's row and the history rows asked for, from one call to its object. */
+async function readProvider(env: Env, manifest: ProviderManifest, read: { historyLimit: number; hoursSince: number }): Promise<{ row: ProviderRow; status: ProviderRuntimeStatus; deliveries: DeliveryRow[] }> {
   const ref = { namespace: manifest.metadata.namespace, name: manifest.metadata.name };
-  const { status, deliveries } = await providerStub(env, ref).overview(ref, manifest, historyRows);
+  const { status, deliveries } = await providerStub(env, ref).overview(ref, manifest, read);
   const ready = status.conditions.find((c) => c.type === "Ready");
   const stalled = status.conditions.find((c) => c.type === "Stalled" && c.status === "True");
   const suspendedBySpec = manifest.spec.suspend;
