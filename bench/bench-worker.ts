@@ -8,7 +8,8 @@ const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const START_TIMEOUT_MS = 120_000;
 
 /**
- * `wrangler dev` of a bench-only Worker (bench/bare-worker.ts, bench/format-worker.ts), with the
+ * `wrangler dev` of a bench-only Worker (bench/bare-worker.ts, bench/durable-floor-worker.ts,
+ * bench/format-worker.ts), with the
  * relay's compatibility date and flags copied from wrangler.toml so both run on identical runtime
  * settings. test/support/wrangler-dev.ts only serves the relay's own config, hence this launcher.
  */
@@ -19,11 +20,12 @@ export class BenchWorker {
     private readonly dir: string,
   ) {}
 
-  static async start(label: string, main: string): Promise<BenchWorker> {
+  /** `config`: further wrangler.toml lines (bindings, migrations) the Worker needs. */
+  static async start(label: string, main: string, config: string[] = []): Promise<BenchWorker> {
     const dir = await mkdtemp(path.join(tmpdir(), `flux-relay-bench-${label}-`));
     const relayConfig = await readFile(path.join(ROOT, "wrangler.toml"), "utf8");
     const compat = relayConfig.split("\n").filter((l) => /^compatibility_(date|flags)\s*=/.test(l));
-    await writeFile(path.join(dir, "wrangler.toml"), [`name = "flux-relay-bench-${label}"`, `main = ${JSON.stringify(path.join(ROOT, main))}`, ...compat, ""].join("\n"));
+    await writeFile(path.join(dir, "wrangler.toml"), [`name = "flux-relay-bench-${label}"`, `main = ${JSON.stringify(path.join(ROOT, main))}`, ...compat, ...config, ""].join("\n"));
     const port = await freePort();
     const args = [
       WRANGLER, "dev", "-c", path.join(dir, "wrangler.toml"), "--local", "--ip", "127.0.0.1", "--port", String(port),

@@ -468,9 +468,9 @@ function markdown(results: Record<string, any>, metrics: Metric[]): string {
     "",
     "| worker | requests | connections | req/s | p50 ms | p99 ms | statuses |",
     "|---|---|---|---|---|---|---|",
-    ...(["bare", "relay", "relayLiveDrain"] as const).map((k) => {
+    ...(["bare", "floor", "relay", "relayLiveDrain"] as const).map((k) => {
       const r = results.ingress[k] as LoadResult;
-      const label = { bare: "bare Worker (202 only)", relay: "relay", relayLiveDrain: "relay, provider draining meanwhile" }[k];
+      const label = { bare: "bare Worker (202 only)", floor: "durable floor (one DO call, one SQLite insert)", relay: "relay", relayLiveDrain: "relay, provider draining meanwhile" }[k];
       return `| ${label} | ${r.requests} | ${INGRESS.connections} | ${r.rps} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${JSON.stringify(r.statuses)} |`;
     }),
     "",
@@ -535,6 +535,17 @@ async function main(): Promise<void> {
       } finally {
         await bare.stop();
       }
+      step("durable floor Worker");
+      const floor = await BenchWorker.start("floor", "bench/durable-floor-worker.ts", [
+        "[[durable_objects.bindings]]", 'name = "INTAKE"', 'class_name = "Intake"',
+        "[[migrations]]", 'tag = "v1"', 'new_sqlite_classes = ["Intake"]',
+      ]);
+      try {
+        await hookLoad(floor.url, "bench-ingress", "floor-warmup", INGRESS.connections, INGRESS.warmup);
+        results.ingress.floor = await hookLoad(floor.url, "bench-ingress", "floor", INGRESS.connections, INGRESS.amount);
+      } finally {
+        await floor.stop();
+      }
     }
 
     Object.assign(results, await relayPhases(relayBundle, box, results.ingress));
@@ -570,6 +581,7 @@ async function main(): Promise<void> {
   const e2eLatency = results.latency.latencyMs as Latency;
   const metrics: Metric[] = [
     { name: "ingress throughput, relay / bare Worker", target: `>= ${TARGETS.ingressRatio}`, measured: `${round(ingressRatio)} (${results.ingress.relay.rps} / ${results.ingress.bare.rps} req/s)`, pass: ingressRatio >= TARGETS.ingressRatio },
+    floorMetric(results.ingress),
     { name: "ingress latency p50 / p99, relay (1 provider)", target: "(info)", measured: `${results.ingress.relay.latencyMs.p50} / ${results.ingress.relay.latencyMs.p99} ms at ${INGRESS.connections} connections`, pass: true },
     { name: "fan-out ingress latency p50, t(100) / t(1)", target: `<= ${TARGETS.fanoutRatio}`, measured: `${round(fanoutRatio)} (${fan[1].latencyMs.p50} / ${fan[10].latencyMs.p50} / ${fan[100].latencyMs.p50} ms for 1 / 10 / 100)`, pass: fanoutRatio <= TARGETS.fanoutRatio },
     { name: "drain, deliveries/s of one provider", target: `>= ${TARGETS.drainPerSecond}`, measured: `${results.drain.perSecond} (${results.drain.measuredDeliveries} deliveries from a backlog)`, pass: results.drain.perSecond >= TARGETS.drainPerSecond },
@@ -597,12 +609,19 @@ function templatedMetric(templated: TemplatedResult[]): Metric {
   return { name: "formatting with a template, slowest case (Node)", target: `< ${TARGETS.formatUs} µs`, measured: `${slowest.medianUs} µs (${slowest.case}); ${templated.map((t) => `${t.type} ${t.medianUs}`).join(", ")}`, pass: slowest.medianUs < TARGETS.formatUs };
 }
 
+/** What a Worker doing only one Durable Object call with one SQLite insert reaches: the relay's ceiling here. */
+function floorMetric(ingress: Record<string, LoadResult>): Metric {
+  const ratio = ingress.floor.rps / ingress.bare.rps;
+  return { name: "durable floor: one DO call + one SQLite insert / bare Worker", target: "(info)", measured: `${round(ratio)} (${ingress.floor.rps} / ${ingress.bare.rps} req/s); relay / floor ${round(ingress.relay.rps / ingress.floor.rps)}`, pass: true };
+}
+
 function partialMetrics(results: Record<string, any>): Metric[] {
   const out: Metric[] = [];
   if (results.formattersTemplated?.length > 0) out.push(templatedMetric(results.formattersTemplated));
   if (results.ingress.relay) {
     const ratio = results.ingress.relay.rps / results.ingress.bare.rps;
     out.push({ name: "ingress throughput, relay / bare Worker", target: `>= ${TARGETS.ingressRatio}`, measured: `${round(ratio)} (${results.ingress.relay.rps} / ${results.ingress.bare.rps} req/s; relay p50/p99 ${results.ingress.relay.latencyMs.p50}/${results.ingress.relay.latencyMs.p99} ms)`, pass: ratio >= TARGETS.ingressRatio });
+    out.push(floorMetric(results.ingress));
   }
   const fan = results.fanout.bySize as Record<string, LoadResult>;
   if (fan[1]) {

@@ -77,7 +77,7 @@ export const FORWARD_BATCH_BYTES = 4 * 1024 * 1024;
  * the sender is waiting on, keeps most of the object's time, and the backlog travels in fewer,
  * larger batches (fewer Durable Object requests, which are billed per request).
  */
-const FORWARD_PAUSE_FACTOR = 2;
+const FORWARD_PAUSE_FACTOR = 4;
 const FORWARD_PAUSE_MAX_MS = 500;
 /**
  * Counters and the last event time are kept in memory and written at most this often (and before
@@ -112,7 +112,7 @@ export class ClusterObject extends DurableObject<Env> {
   private failures = 0;
   private intakes = 0;
   /** The `name` and `registered` state rows, read once per object start (they never change back). */
-  private named = false;
+  private name: string | undefined;
   private registered = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -133,7 +133,7 @@ export class ClusterObject extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     createNoiseTables(this.ctx.storage.sql);
-    this.named = this.getState("name") !== undefined;
+    this.name = this.getState("name");
     this.registered = this.getState("registered") !== undefined;
   }
 
@@ -188,7 +188,7 @@ export class ClusterObject extends DurableObject<Env> {
   async intake(req: IntakeRequest): Promise<IntakeResult> {
     const result = this.ctx.storage.transactionSync(() => {
       const { now } = req;
-      if (!this.named) this.setState("name", req.cluster);
+      if (this.name === undefined) this.setState("name", req.cluster);
       this.count("invalid", now, req.invalid ?? 0);
       this.lastEventAt = now;
       if (!this.admit(req.dedupKey, now, req.windowMs)) {
@@ -226,7 +226,7 @@ export class ClusterObject extends DurableObject<Env> {
       this.flushCountsIfDue(now);
       return { duplicate: false, accepted: req.deliveries.length };
     });
-    this.named = true;
+    this.name ??= req.cluster;
     if (!this.armed && !this.running) {
       if (result.accepted > 0 || !this.registered) await this.arm(this.nextRunAt);
       // Counts waiting in memory need a run to write them if no event comes to do it.
@@ -280,7 +280,7 @@ export class ClusterObject extends DurableObject<Env> {
     let failed: { provider: string; error: string }[] = [];
     try {
       this.flushCounts(started);
-      const name = this.getState("name");
+      const name = this.name;
       if (!name) return;
       await this.register(name);
       failed = await this.forwardOldest(name);
@@ -409,7 +409,17 @@ function wholeRows<T extends { seq: number; event: string; metadata: string }>(r
   return out;
 }
 
+/** Object ids are plain values that outlive a request (stubs do not): derived once per cluster and isolate. */
+const clusterIds = new Map<string, DurableObjectId>();
+const CLUSTER_IDS_KEPT = 1024;
+
 /** The Durable Object of a cluster: `idFromName("<cluster>")`. */
 export function clusterStub(env: Env, cluster: string) {
-  return env.CLUSTER.get(env.CLUSTER.idFromName(cluster));
+  let id = clusterIds.get(cluster);
+  if (!id) {
+    if (clusterIds.size >= CLUSTER_IDS_KEPT) clusterIds.clear();
+    id = env.CLUSTER.idFromName(cluster);
+    clusterIds.set(cluster, id);
+  }
+  return env.CLUSTER.get(id);
 }

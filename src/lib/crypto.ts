@@ -7,9 +7,29 @@ export async function hmacHex(algorithm: HmacAlgorithm, key: string | Uint8Array
   return toHex(await hmac(algorithm, key, message));
 }
 
-export async function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, message: string | Uint8Array): Promise<Uint8Array> {
+/**
+ * Imported HMAC keys of string secrets (ingress keys, provider Secrets), per isolate: the same few
+ * keys sign or verify every request, and importing one costs as much as the HMAC itself. The keys
+ * are non-extractable; the map is emptied when it reaches HMAC_KEYS_KEPT.
+ */
+const importedKeys = new Map<string, CryptoKey>();
+const HMAC_KEYS_KEPT = 64;
+
+async function hmacKey(algorithm: HmacAlgorithm, key: string | Uint8Array): Promise<CryptoKey> {
+  const cacheKey = typeof key === "string" ? `${algorithm}\n${key}` : undefined;
+  const cached = cacheKey === undefined ? undefined : importedKeys.get(cacheKey);
+  if (cached) return cached;
   const keyBytes = typeof key === "string" ? encoder.encode(key) : key;
-  const cryptoKey = await crypto.subtle.importKey("raw", keyBytes as BufferSource, { name: "HMAC", hash: algorithm }, false, ["sign"]);
+  const imported = await crypto.subtle.importKey("raw", keyBytes as BufferSource, { name: "HMAC", hash: algorithm }, false, ["sign"]);
+  if (cacheKey !== undefined) {
+    if (importedKeys.size >= HMAC_KEYS_KEPT) importedKeys.clear();
+    importedKeys.set(cacheKey, imported);
+  }
+  return imported;
+}
+
+export async function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, message: string | Uint8Array): Promise<Uint8Array> {
+  const cryptoKey = await hmacKey(algorithm, key);
   const data = typeof message === "string" ? encoder.encode(message) : message;
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data as BufferSource));
 }
