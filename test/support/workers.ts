@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, inject, vi } from "vitest";
+import type { FluxEvent } from "../../src/flux/event";
 import { hmacHex } from "../../src/lib/crypto";
 import { CaptureBox } from "./capture-client";
 
@@ -23,6 +24,20 @@ export function fixtureEvent(overrides: Record<string, unknown> = {}): Record<st
     reportingController: "kustomize-controller",
     timestamp: "2026-01-15T10:20:30Z",
     ...overrides,
+  };
+}
+
+/** An event as the ingress stores it and hands to a provider (parsed, metadata already un-prefixed). */
+export function storedEvent(message: string, metadata: Record<string, string> = {}): FluxEvent {
+  return {
+    involvedObject: { kind: "Kustomization", namespace: "flux-system", name: "apps", uid: "", apiVersion: "kustomize.toolkit.fluxcd.io/v1", resourceVersion: "", fieldPath: "" },
+    severity: "info",
+    timestamp: "2026-01-15T10:20:30Z",
+    message,
+    reason: "ReconciliationSucceeded",
+    metadata,
+    reportingController: "kustomize-controller",
+    reportingInstance: "",
   };
 }
 

@@ -5,28 +5,14 @@ import { providerStub } from "../../src/delivery/provider-stub";
 import type { ForwardedDelivery } from "../../src/delivery/outbox-item";
 import { ProviderObject } from "../../src/delivery/provider-object";
 import { MAX_STORED_TEXT } from "../../src/delivery/outbox-store";
-import type { FluxEvent } from "../../src/flux/event";
 import { MAX_BODY_BYTES } from "../../src/ingress/hook";
 import { CaptureBox } from "../support/capture-client";
-import { ADMIN, admin, captureBox, clearConfig, fixtureEvent, json, putAlert, putProvider, sendSigned, waitUntil } from "../support/workers";
+import { ADMIN, admin, captureBox, clearConfig, fixtureEvent, json, putAlert, putProvider, sendSigned, storedEvent, waitUntil } from "../support/workers";
 
 let seq = 0;
 
-function event(message: string): FluxEvent {
-  return {
-    involvedObject: { kind: "Kustomization", namespace: "flux-system", name: "apps", uid: "", apiVersion: "kustomize.toolkit.fluxcd.io/v1", resourceVersion: "", fieldPath: "" },
-    severity: "info",
-    timestamp: "2026-01-15T10:20:30Z",
-    message,
-    reason: "ReconciliationSucceeded",
-    metadata: {},
-    reportingController: "kustomize-controller",
-    reportingInstance: "",
-  };
-}
-
 function item(provider: string, message: string, extra: Partial<ForwardedDelivery> = {}): ForwardedDelivery {
-  return { id: `test/${++seq}/flux-system/${provider}`, cluster: "test", alert: { namespace: "flux-system", name: provider }, event: event(message), receivedAt: Date.now(), ...extra };
+  return { id: `test/${++seq}/flux-system/${provider}`, cluster: "test", alert: { namespace: "flux-system", name: provider }, event: storedEvent(message), receivedAt: Date.now(), ...extra };
 }
 
 const refOf = (name: string) => ({ namespace: "flux-system", name });
@@ -101,7 +87,7 @@ describe("poison-proof drain", () => {
     await runInDurableObject(stub("restart"), async (_instance, state) => {
       state.storage.sql.exec("INSERT INTO state (key, value) VALUES ('ref', ?)", JSON.stringify(refOf("restart")));
       state.storage.sql.exec(`INSERT INTO queue (item_id, cluster, alert_ns, alert_name, event, received_at, enqueued_at, due_at)
-        VALUES ('restart/1', 'test', 'flux-system', 'restart', ?, 0, ?, ?)`, JSON.stringify(event("queued before the restart")), Date.now(), Date.now());
+        VALUES ('restart/1', 'test', 'flux-system', 'restart', ?, 0, ?, ?)`, JSON.stringify(storedEvent("queued before the restart")), Date.now(), Date.now());
       await state.storage.deleteAlarm();
     });
     // A new instance on the same storage, as after a deploy or an eviction: its constructor arms.

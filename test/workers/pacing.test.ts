@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { providerStub } from "../../src/delivery/provider-stub";
-import type { FluxEvent } from "../../src/flux/event";
 import type { CapturedRequest } from "../support/capture-server";
-import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned } from "../support/workers";
+import { admin, captureBox, clearConfig, fixtureEvent, putAlert, putProvider, sendSigned, storedEvent } from "../support/workers";
 
 /**
  * The pace is measured by the capture server, in another process. The relay sends the next request
@@ -16,20 +15,6 @@ const CLOCK_TOLERANCE_MS = 2;
 
 const messageOf = (req: CapturedRequest): string => JSON.parse(req.body).attachments[0].text;
 const gapsOf = (reqs: CapturedRequest[]): number[] => reqs.slice(1).map((r, i) => r.at - reqs[i].at);
-
-/** An event as the ingress stores it (metadata already un-prefixed). */
-function deliveredEvent(message: string): FluxEvent {
-  return {
-    involvedObject: { kind: "Kustomization", namespace: "flux-system", name: "apps", uid: "", apiVersion: "kustomize.toolkit.fluxcd.io/v1", resourceVersion: "", fieldPath: "" },
-    severity: "info",
-    timestamp: "2026-01-15T10:20:30Z",
-    message,
-    reason: "ReconciliationSucceeded",
-    metadata: { revision: "main@sha1:0123456789abcdef0123456789abcdef01234567" },
-    reportingController: "kustomize-controller",
-    reportingInstance: "",
-  };
-}
 
 async function slackProvider(name: string, annotations?: Record<string, string>) {
   const box = captureBox();
@@ -53,7 +38,7 @@ describe("per-provider pace (flux-relay.fluxcd.io/min-interval)", () => {
       id: `${cluster}/${i + 1}/flux-system/paced`,
       cluster,
       alert: { namespace: "flux-system", name: "paced" },
-      event: deliveredEvent(message),
+      event: storedEvent(message, { revision: "main@sha1:0123456789abcdef0123456789abcdef01234567" }),
       receivedAt: Date.now(),
     })));
     expect(queued).toEqual({ queued: 50, dropped: 0, refused: 0 });
