@@ -109,11 +109,10 @@ export class ProviderObject extends DurableObject<Env> {
       return { ...stored, dropped: 0 };
     });
     // With messages queued, the coming drain run writes the counters; otherwise nothing would.
-    if (this.store.depth > 0) await this.armForHead();
-    else this.store.flush(this.ctx.storage, now);
+    if (this.store.depth === 0) this.store.flush(this.ctx.storage, now);
     // A queue waiting on a long backoff may be evicted from memory before its run: its counts get
     // a run of their own within COUNTS_FLUSH_MS.
-    if (this.store.dirty) await this.armAt(Math.max(Date.now(), this.store.flushedAt + COUNTS_FLUSH_MS));
+    await this.armForHead(Date.now(), this.store.dirty ? this.store.flushedAt + COUNTS_FLUSH_MS : undefined);
     return result;
   }
 
@@ -123,10 +122,16 @@ export class ProviderObject extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
-  /** Arms the alarm for the head (never in the past, never while suspended). */
-  private async armForHead(earliest = Date.now()): Promise<void> {
-    const dueAt = this.store.headDueAt();
-    if (dueAt !== undefined && !this.suspended) await this.armAt(Math.max(earliest, dueAt));
+  /**
+   * Arms the alarm for the head (never in the past, never while suspended), or for `countsDueAt`
+   * when that comes first: counts kept in memory need a run to write them.
+   */
+  private async armForHead(earliest = Date.now(), countsDueAt?: number): Promise<void> {
+    const dueAt = this.suspended ? undefined : this.store.headDueAt();
+    const head = dueAt === undefined ? undefined : Math.max(earliest, dueAt);
+    const counts = countsDueAt === undefined ? undefined : Math.max(Date.now(), countsDueAt);
+    const at = head === undefined ? counts : counts === undefined ? head : Math.min(head, counts);
+    if (at !== undefined) await this.armAt(at);
   }
 
   override async alarm(): Promise<void> {

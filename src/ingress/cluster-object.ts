@@ -159,80 +159,85 @@ export class ClusterObject extends DurableObject<Env> {
     bucket[outcome] += by;
   }
 
-  /** Writes the counts and the last event time kept in memory (one statement per hour bucket). */
+  /**
+   * Writes the counts and the last event time kept in memory (one statement per hour bucket), in a
+   * transaction of their own; memory is cleared only once it committed.
+   */
   private flushCounts(now: number): void {
     this.flushedAt = now;
-    if (this.lastEventAt !== undefined) this.setState("last_event_at", String(this.lastEventAt));
-    this.lastEventAt = undefined;
+    if (this.lastEventAt === undefined && this.unflushed.size === 0) return;
     const totals: IntakeCounts = { accepted: 0, duplicate: 0, unmatched: 0, invalid: 0 };
-    for (const [hour, b] of this.unflushed) {
-      this.sql`INSERT INTO hourly (hour, accepted, duplicate, unmatched, invalid) VALUES (${hour}, ${b.accepted}, ${b.duplicate}, ${b.unmatched}, ${b.invalid})
-        ON CONFLICT(hour) DO UPDATE SET accepted = accepted + excluded.accepted, duplicate = duplicate + excluded.duplicate,
-          unmatched = unmatched + excluded.unmatched, invalid = invalid + excluded.invalid`;
-      for (const outcome of INTAKE_OUTCOMES) totals[outcome] += b[outcome];
-    }
-    this.unflushed.clear();
+    for (const b of this.unflushed.values()) for (const outcome of INTAKE_OUTCOMES) totals[outcome] += b[outcome];
     const changed = INTAKE_OUTCOMES.filter((o) => totals[o] > 0);
-    if (changed.length === 0) return;
-    this.ctx.storage.sql.exec(
-      `INSERT INTO totals (outcome, n) VALUES ${changed.map(() => "(?, ?)").join(", ")} ON CONFLICT(outcome) DO UPDATE SET n = n + excluded.n`,
-      ...changed.flatMap((o) => [o, totals[o]]));
+    this.ctx.storage.transactionSync(() => {
+      if (this.lastEventAt !== undefined) this.setState("last_event_at", String(this.lastEventAt));
+      for (const [hour, b] of this.unflushed) {
+        this.sql`INSERT INTO hourly (hour, accepted, duplicate, unmatched, invalid) VALUES (${hour}, ${b.accepted}, ${b.duplicate}, ${b.unmatched}, ${b.invalid})
+          ON CONFLICT(hour) DO UPDATE SET accepted = accepted + excluded.accepted, duplicate = duplicate + excluded.duplicate,
+            unmatched = unmatched + excluded.unmatched, invalid = invalid + excluded.invalid`;
+      }
+      if (changed.length === 0) return;
+      this.ctx.storage.sql.exec(
+        `INSERT INTO totals (outcome, n) VALUES ${changed.map(() => "(?, ?)").join(", ")} ON CONFLICT(outcome) DO UPDATE SET n = n + excluded.n`,
+        ...changed.flatMap((o) => [o, totals[o]]));
+    });
+    this.lastEventAt = undefined;
+    this.unflushed.clear();
   }
 
   /**
    * The one durable step of the ingress: in one transaction, Flux's fixed dedup window for this
-   * cluster (consumed even when nothing matched, as in Flux), the counters, and the event with its
-   * deliveries appended to the intake log. Throws when storage fails: then nothing was stored and
-   * the Worker answers 503.
+   * cluster (consumed even when nothing matched, as in Flux) and the event with its deliveries
+   * appended to the intake log; the counters follow in memory (COUNTS_FLUSH_MS). Throws when
+   * storage fails: then nothing was stored or counted and the Worker answers 503.
    */
   async intake(req: IntakeRequest): Promise<IntakeResult> {
-    const result = this.ctx.storage.transactionSync(() => {
-      const { now } = req;
+    const { now } = req;
+    const { outcome, ...result } = this.ctx.storage.transactionSync(() => {
       if (this.name === undefined) this.setState("name", req.cluster);
-      this.count("invalid", now, req.invalid ?? 0);
-      this.lastEventAt = now;
-      if (!this.admit(req.dedupKey, now, req.windowMs)) {
-        this.count("duplicate", now);
-        this.flushCountsIfDue(now);
-        return { duplicate: true, accepted: 0 };
-      }
-      if (++this.intakes % 100 === 1) this.sweep(now);
-      if (req.deliveries.length === 0) {
-        this.count("unmatched", now);
-        this.flushCountsIfDue(now);
-        return { duplicate: false, accepted: 0 };
-      }
-      const seq = this.sql<{ seq: number }>`INSERT INTO intake (received_at, event) VALUES (${now}, ${JSON.stringify(req.event)}) RETURNING seq`[0].seq;
-      const rows = req.deliveries.map((d) => {
-        // Noise control decides here, in intake order and in the same transaction as the dedup
-        // check, so a crash can never separate an event from its decision (src/rules/noise.ts).
-        const noise = decideNoise({
-          sql: this.ctx.storage.sql,
-          cluster: req.cluster,
-          alert: d.alert,
-          annotations: d.annotations,
-          event: req.event,
-          metadata: d.metadata,
-          now,
-          silence: req.silence,
-        });
-        return [`${d.alert.namespace}/${d.alert.name}`, `${d.provider.namespace}/${d.provider.name}`, JSON.stringify(noise.metadata),
-          noise.decision ? JSON.stringify(noise.decision) : null, noise.threadKey ?? null];
-      });
-      // One statement for all of the event's deliveries, however many Alerts matched.
-      this.sql`INSERT INTO pending (seq, alert, provider, metadata, decision, thread_key)
-        SELECT ${seq}, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(${JSON.stringify(rows)})`;
-      this.count("accepted", now);
-      this.flushCountsIfDue(now);
-      return { duplicate: false, accepted: req.deliveries.length };
+      return this.append(req);
     });
+    // Counted once committed: a request answered 503 counts nothing (its sender retries).
     this.name ??= req.cluster;
+    this.lastEventAt = now;
+    this.count("invalid", now, req.invalid ?? 0);
+    this.count(outcome, now);
+    if (now - this.flushedAt >= COUNTS_FLUSH_MS) this.flushCounts(now);
     if (!this.armed && !this.running) {
       if (result.accepted > 0 || !this.registered) await this.arm(this.nextRunAt);
       // Counts waiting in memory need a run to write them if no event comes to do it.
       else if (this.unflushed.size > 0) await this.arm(this.flushedAt + COUNTS_FLUSH_MS);
     }
     return result;
+  }
+
+  /** Dedup, then the event and its deliveries appended to the intake log (inside intake's transaction). */
+  private append(req: IntakeRequest): IntakeResult & { outcome: IntakeOutcome } {
+    const { now } = req;
+    if (!this.admit(req.dedupKey, now, req.windowMs)) return { duplicate: true, accepted: 0, outcome: "duplicate" };
+    if (++this.intakes % 100 === 1) this.sweep(now);
+    if (req.deliveries.length === 0) return { duplicate: false, accepted: 0, outcome: "unmatched" };
+    const seq = this.sql<{ seq: number }>`INSERT INTO intake (received_at, event) VALUES (${now}, ${JSON.stringify(req.event)}) RETURNING seq`[0].seq;
+    const rows = req.deliveries.map((d) => {
+      // Noise control decides here, in intake order and in the same transaction as the dedup
+      // check, so a crash can never separate an event from its decision (src/rules/noise.ts).
+      const noise = decideNoise({
+        sql: this.ctx.storage.sql,
+        cluster: req.cluster,
+        alert: d.alert,
+        annotations: d.annotations,
+        event: req.event,
+        metadata: d.metadata,
+        now,
+        silence: req.silence,
+      });
+      return [`${d.alert.namespace}/${d.alert.name}`, `${d.provider.namespace}/${d.provider.name}`, JSON.stringify(noise.metadata),
+        noise.decision ? JSON.stringify(noise.decision) : null, noise.threadKey ?? null];
+    });
+    // One statement for all of the event's deliveries, however many Alerts matched.
+    this.sql`INSERT INTO pending (seq, alert, provider, metadata, decision, thread_key)
+      SELECT ${seq}, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(${JSON.stringify(rows)})`;
+    return { duplicate: false, accepted: req.deliveries.length, outcome: "accepted" };
   }
 
   private async arm(at: number): Promise<void> {
@@ -255,10 +260,6 @@ export class ClusterObject extends DurableObject<Env> {
       this.sql`UPDATE seen SET first_seen = ${decision.firstSeenMs}, admitted_window = ${decision.lastAdmittedWindow}, expires_at = ${decision.expiresAtMs} WHERE key = ${key}`;
     }
     return decision.admitted;
-  }
-
-  private flushCountsIfDue(now: number): void {
-    if (now - this.flushedAt >= COUNTS_FLUSH_MS) this.flushCounts(now);
   }
 
   /** Forgets expired dedup keys and hourly buckets older than 7 days. */
