@@ -1,5 +1,6 @@
 import autocannon from "autocannon";
 import { createHmac } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Latency percentiles (ms) of a set of samples, nearest rank. */
 export interface Latency {
@@ -31,6 +32,35 @@ export interface LoadResult {
   latencyMs: Latency;
   statuses: Record<string, number>;
   errors: number;
+  /**
+   * CPU time of every workerd process on the machine (the Worker's and wrangler's proxy) per
+   * answered request, in ms: unlike req/s on a 2-core machine shared with the load generator, it
+   * does not move with scheduling, so it is what tells two builds apart.
+   */
+  workerdCpuMsPerRequest: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds used so far by all workerd processes (Linux /proc; NaN elsewhere). */
+function workerdCpuSeconds(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "workerd") continue;
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
 /**
@@ -38,10 +68,11 @@ export interface LoadResult {
  * comes from every response (not autocannon's histogram, which is 2xx-only and whole-ms), so a
  * refused request is visible in `statuses` and sub-millisecond answers keep their resolution.
  */
-export async function load(opts: { url: string; path: string; connections: number; amount: number; key: string; body: (i: number) => string }): Promise<LoadResult> {
+export async function load(opts: { url: string; path: string; connections: number; amount: number; key: string; body: (i: number) => string; samples?: number[] }): Promise<LoadResult> {
   let next = 0;
   const samples: number[] = [];
   const statuses: Record<string, number> = {};
+  const cpuBefore = workerdCpuSeconds();
   const started = performance.now();
   const instance = autocannon({
     url: opts.url,
@@ -68,5 +99,27 @@ export async function load(opts: { url: string; path: string; connections: numbe
   // one-second tick, which put up to a second on every run (4000 requests at about 600 req/s
   // measured 443, 497, 570 or 664 req/s by where the tick fell).
   const seconds = (lastAnswer - started) / 1000;
-  return { requests: samples.length, seconds: round(seconds), rps: round(samples.length / seconds, 1), latencyMs: latency(samples), statuses, errors: result.errors + result.timeouts };
+  opts.samples?.push(...samples);
+  const workerdCpuMsPerRequest = round(((workerdCpuSeconds() - cpuBefore) * 1000) / Math.max(1, samples.length), 3);
+  return { workerdCpuMsPerRequest, requests: samples.length, seconds: round(seconds), rps: round(samples.length / seconds, 1), latencyMs: latency(samples), statuses, errors: result.errors + result.timeouts };
+}
+
+/**
+ * Several loads of one Worker as one result: requests over the summed seconds, latency over every
+ * answer (`samples`, collected by `load`), CPU per request weighted by requests.
+ */
+export function combine(parts: LoadResult[], samples: number[]): LoadResult {
+  const requests = parts.reduce((n, p) => n + p.requests, 0);
+  const seconds = parts.reduce((n, p) => n + p.seconds, 0);
+  const statuses: Record<string, number> = {};
+  for (const p of parts) for (const [status, n] of Object.entries(p.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+  return {
+    requests,
+    seconds: round(seconds),
+    rps: round(requests / seconds, 1),
+    latencyMs: latency(samples),
+    statuses,
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    workerdCpuMsPerRequest: round(parts.reduce((n, p) => n + p.workerdCpuMsPerRequest * p.requests, 0) / Math.max(1, requests), 3),
+  };
 }

@@ -4,7 +4,7 @@ import { providerStub } from "../delivery/provider-stub";
 import { fixedWindowDecision } from "../flux/dedup";
 import type { FluxEvent } from "../flux/event";
 import { log } from "../lib/log";
-import { createNoiseTables, decideNoise, type SilenceHit } from "../rules/noise";
+import { createNoiseTables, decideNoise, noiseControlled, type SilenceHit } from "../rules/noise";
 import { registerCluster } from "./clusters-registry";
 import type { RoutedDelivery } from "./route";
 
@@ -90,6 +90,12 @@ const RETRY_MAX_MS = 30_000;
 
 type Row = Record<string, SqlStorageValue>;
 
+interface WaitingIntake {
+  req: IntakeRequest;
+  resolve: (result: IntakeResult) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * One Durable Object per sending cluster (`idFromName("<cluster>")`), SQLite: the cluster's dedup
  * window, its intake log and its counters. The ingress makes exactly one call here per
@@ -111,30 +117,64 @@ export class ClusterObject extends DurableObject<Env> {
   private flushedAt = 0;
   private failures = 0;
   private intakes = 0;
+  /** Intakes waiting for the next group commit (commitWaiting). */
+  private waiting: WaitingIntake[] = [];
   /** The `name` and `registered` state rows, read once per object start (they never change back). */
   private name: string | undefined;
   private registered = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Every event writes the dedup and forwarding tables: both are WITHOUT ROWID tables keyed the
+    // way they are read, one B-tree each instead of a rowid table plus indexes, so an intake
+    // commit writes fewer pages (https://www.sqlite.org/withoutrowid.html).
     this.ctx.storage.sql.exec(`
-      CREATE TABLE IF NOT EXISTS seen (
-        key TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, admitted_window INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS seen_expiry ON seen(expires_at);
+      CREATE TABLE IF NOT EXISTS dedup (
+        key TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, admitted_window INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS dedup_expiry ON dedup(expires_at);
       CREATE TABLE IF NOT EXISTS intake (seq INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, event TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS pending (
-        seq INTEGER NOT NULL, alert TEXT NOT NULL, provider TEXT NOT NULL, metadata TEXT NOT NULL,
-        decision TEXT, thread_key TEXT, PRIMARY KEY (seq, alert));
-      CREATE INDEX IF NOT EXISTS pending_provider ON pending(provider, seq);
+      CREATE TABLE IF NOT EXISTS forward_queue (
+        provider TEXT NOT NULL, seq INTEGER NOT NULL, alert TEXT NOT NULL, metadata TEXT NOT NULL,
+        decision TEXT, thread_key TEXT, PRIMARY KEY (provider, seq, alert)) WITHOUT ROWID;
+      CREATE VIEW IF NOT EXISTS intake_append AS
+        SELECT '' AS dedup_key, 0 AS first_seen, 0 AS admitted_window, 0 AS expires_at, 0 AS received_at, '' AS event, '' AS deliveries WHERE 0;
+      CREATE TRIGGER IF NOT EXISTS intake_append_insert INSTEAD OF INSERT ON intake_append BEGIN
+        SELECT RAISE(IGNORE) WHERE EXISTS (SELECT 1 FROM dedup WHERE key = NEW.dedup_key);
+        INSERT INTO dedup (key, first_seen, admitted_window, expires_at)
+          SELECT NEW.dedup_key, NEW.first_seen, NEW.admitted_window, NEW.expires_at WHERE NEW.dedup_key IS NOT NULL;
+        INSERT INTO intake (received_at, event) SELECT NEW.received_at, NEW.event WHERE NEW.deliveries IS NOT NULL;
+        INSERT INTO forward_queue (provider, seq, alert, metadata, decision, thread_key)
+          SELECT value ->> 1, last_insert_rowid(), value ->> 0, value ->> 2, value ->> 3, value ->> 4 FROM json_each(NEW.deliveries);
+      END;
       CREATE TABLE IF NOT EXISTS hourly (
         hour INTEGER PRIMARY KEY, accepted INTEGER NOT NULL DEFAULT 0, duplicate INTEGER NOT NULL DEFAULT 0,
         unmatched INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS totals (outcome TEXT PRIMARY KEY, n INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    this.migrateFirstSchema();
     createNoiseTables(this.ctx.storage.sql);
     this.name = this.getState("name");
     this.registered = this.getState("registered") !== undefined;
+  }
+
+  /**
+   * Objects created before the WITHOUT ROWID tables keep their dedup keys (`seen`) and unforwarded
+   * deliveries (`pending`): both are copied over once, in one transaction, and the old tables dropped.
+   */
+  private migrateFirstSchema(): void {
+    const old = new Set(this.sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('seen', 'pending')`.map((r) => r.name));
+    if (old.size === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      if (old.has("seen")) {
+        this.sql`INSERT OR IGNORE INTO dedup (key, first_seen, admitted_window, expires_at) SELECT key, first_seen, admitted_window, expires_at FROM seen`;
+        this.sql`DROP TABLE seen`;
+      }
+      if (old.has("pending")) {
+        this.sql`INSERT OR IGNORE INTO forward_queue (provider, seq, alert, metadata, decision, thread_key) SELECT provider, seq, alert, metadata, decision, thread_key FROM pending`;
+        this.sql`DROP TABLE pending`;
+      }
+    });
   }
 
   /** Bound SQL: every value goes through a parameter, never into the query text. */
@@ -190,19 +230,17 @@ export class ClusterObject extends DurableObject<Env> {
    * cluster (consumed even when nothing matched, as in Flux) and the event with its deliveries
    * appended to the intake log; the counters follow in memory (COUNTS_FLUSH_MS). Throws when
    * storage fails: then nothing was stored or counted and the Worker answers 503.
+   *
+   * Group commit: the intakes that arrive while one waits for its turn (a zero-delay timer) are
+   * written together, one transaction and one commit for all of them. Each answer still leaves
+   * only once that commit is durable: the object's output gate holds it
+   * (https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/).
    */
   async intake(req: IntakeRequest): Promise<IntakeResult> {
-    const { now } = req;
-    const { outcome, ...result } = this.ctx.storage.transactionSync(() => {
-      if (this.name === undefined) this.setState("name", req.cluster);
-      return this.append(req);
+    const result = await new Promise<IntakeResult>((resolve, reject) => {
+      this.waiting.push({ req, resolve, reject });
+      if (this.waiting.length === 1) setTimeout(() => this.commitWaiting(), 0);
     });
-    // Counted once committed: a request answered 503 counts nothing (its sender retries).
-    this.name ??= req.cluster;
-    this.lastEventAt = now;
-    this.count("invalid", now, req.invalid ?? 0);
-    this.count(outcome, now);
-    if (now - this.flushedAt >= COUNTS_FLUSH_MS) this.flushCounts(now);
     if (!this.armed && !this.running) {
       if (result.accepted > 0 || !this.registered) await this.arm(this.nextRunAt);
       // Counts waiting in memory need a run to write them if no event comes to do it.
@@ -211,33 +249,103 @@ export class ClusterObject extends DurableObject<Env> {
     return result;
   }
 
-  /** Dedup, then the event and its deliveries appended to the intake log (inside intake's transaction). */
+  /**
+   * Appends every waiting intake in one transaction. Should that fail, each is tried again in a
+   * transaction of its own, so one event that cannot be stored fails alone.
+   */
+  private commitWaiting(): void {
+    const batch = this.waiting;
+    this.waiting = [];
+    let outcomes: ReturnType<ClusterObject["append"]>[];
+    try {
+      outcomes = this.ctx.storage.transactionSync(() => {
+        if (this.name === undefined) this.setState("name", batch[0].req.cluster);
+        return batch.map((w) => this.append(w.req));
+      });
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0].reject(err);
+        return;
+      }
+      for (const w of batch) {
+        try {
+          this.settle(w, this.ctx.storage.transactionSync(() => this.append(w.req)));
+        } catch (one) {
+          w.reject(one);
+        }
+      }
+      return;
+    }
+    batch.forEach((w, i) => this.settle(w, outcomes[i]));
+  }
+
+  /** Counts a stored intake (in memory: a request answered 503 counts nothing, its sender retries) and answers it. */
+  private settle(w: WaitingIntake, { outcome, ...result }: IntakeResult & { outcome: IntakeOutcome }): void {
+    const { req } = w;
+    this.name ??= req.cluster;
+    this.lastEventAt = req.now;
+    this.count("invalid", req.now, req.invalid ?? 0);
+    this.count(outcome, req.now);
+    if (req.now - this.flushedAt >= COUNTS_FLUSH_MS) this.flushCounts(req.now);
+    w.resolve(result);
+  }
+
+  /**
+   * Dedup, then the event and its deliveries appended to the intake log (inside commitWaiting's
+   * transaction). Each SQL call costs the Worker far more than the rows it writes, so the common
+   * case, a key never seen and Alerts without noise control, is one statement: the
+   * `intake_append` view's trigger records the key, the event and its deliveries, or writes
+   * nothing when the key is known. A known key is then decided by the window (`readmit`), and
+   * noise control, whose decisions write state, decides only once the event is admitted.
+   */
   private append(req: IntakeRequest): IntakeResult & { outcome: IntakeOutcome } {
     const { now } = req;
-    if (!this.admit(req.dedupKey, now, req.windowMs)) return { duplicate: true, accepted: 0, outcome: "duplicate" };
     if (++this.intakes % 100 === 1) this.sweep(now);
-    if (req.deliveries.length === 0) return { duplicate: false, accepted: 0, outcome: "unmatched" };
-    const seq = this.sql<{ seq: number }>`INSERT INTO intake (received_at, event) VALUES (${now}, ${JSON.stringify(req.event)}) RETURNING seq`[0].seq;
-    const rows = req.deliveries.map((d) => {
-      // Noise control decides here, in intake order and in the same transaction as the dedup
-      // check, so a crash can never separate an event from its decision (src/rules/noise.ts).
-      const noise = decideNoise({
-        sql: this.ctx.storage.sql,
-        cluster: req.cluster,
-        alert: d.alert,
-        annotations: d.annotations,
-        event: req.event,
-        metadata: d.metadata,
-        now,
-        silence: req.silence,
-      });
-      return [`${d.alert.namespace}/${d.alert.name}`, `${d.provider.namespace}/${d.provider.name}`, JSON.stringify(noise.metadata),
-        noise.decision ? JSON.stringify(noise.decision) : null, noise.threadKey ?? null];
+    const duplicate = { duplicate: true, accepted: 0, outcome: "duplicate" } as const;
+    const admitted = req.deliveries.length === 0
+      ? ({ duplicate: false, accepted: 0, outcome: "unmatched" } as const)
+      : ({ duplicate: false, accepted: req.deliveries.length, outcome: "accepted" } as const);
+    if (!req.deliveries.some((d) => noiseControlled(d.annotations))) {
+      const rows = req.deliveries.map((d) => this.deliveryRow(req, d));
+      if (this.insertIntake(req, rows, true)) return admitted;
+      if (!this.readmit(req.dedupKey, now, req.windowMs)) return duplicate;
+      this.insertIntake(req, rows, false);
+      return admitted;
+    }
+    if (!this.insertIntake(req, undefined, true) && !this.readmit(req.dedupKey, now, req.windowMs)) return duplicate;
+    this.insertIntake(req, req.deliveries.map((d) => this.deliveryRow(req, d)), false);
+    return admitted;
+  }
+
+  /** A delivery as its `forward_queue` row: [alert, provider, metadata, decision, thread key]. */
+  private deliveryRow(req: IntakeRequest, d: RoutedDelivery): (string | null)[] {
+    // Noise control decides here, in intake order and in the same transaction as the dedup
+    // check, so a crash can never separate an event from its decision (src/rules/noise.ts).
+    const noise = decideNoise({
+      sql: this.ctx.storage.sql,
+      cluster: req.cluster,
+      alert: d.alert,
+      annotations: d.annotations,
+      event: req.event,
+      metadata: d.metadata,
+      now: req.now,
+      silence: req.silence,
     });
-    // One statement for all of the event's deliveries, however many Alerts matched.
-    this.sql`INSERT INTO pending (seq, alert, provider, metadata, decision, thread_key)
-      SELECT ${seq}, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(${JSON.stringify(rows)})`;
-    return { duplicate: false, accepted: req.deliveries.length, outcome: "accepted" };
+    return [`${d.alert.namespace}/${d.alert.name}`, `${d.provider.namespace}/${d.provider.name}`, JSON.stringify(noise.metadata),
+      noise.decision ? JSON.stringify(noise.decision) : null, noise.threadKey ?? null];
+  }
+
+  /**
+   * One statement through the `intake_append` trigger: with `recordKey`, the dedup key as never
+   * seen (nothing is written, false, when it is known); `rows` undefined or empty appends no event.
+   */
+  private insertIntake(req: IntakeRequest, rows: (string | null)[][] | undefined, recordKey: boolean): boolean {
+    const fresh = fixedWindowDecision(undefined, undefined, req.now, req.windowMs);
+    const cursor = this.ctx.storage.sql.exec(
+      "INSERT INTO intake_append (dedup_key, first_seen, admitted_window, expires_at, received_at, event, deliveries) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      recordKey ? req.dedupKey : null, fresh.firstSeenMs, fresh.lastAdmittedWindow, fresh.expiresAtMs, req.now,
+      rows?.length ? JSON.stringify(req.event) : null, rows?.length ? JSON.stringify(rows) : null);
+    return cursor.rowsWritten > 0 || !recordKey;
   }
 
   private async arm(at: number): Promise<void> {
@@ -245,26 +353,19 @@ export class ClusterObject extends DurableObject<Env> {
     this.armed = true;
   }
 
-  /**
-   * Flux's fixed dedup window for one key; true when the event is admitted. A key never seen, the
-   * common case, is admitted by the one INSERT that records it; only a known key is read and decided.
-   */
-  private admit(key: string, now: number, windowMs: number): boolean {
-    const fresh = fixedWindowDecision(undefined, undefined, now, windowMs);
-    const inserted = this.sql`INSERT INTO seen (key, first_seen, admitted_window, expires_at)
-      VALUES (${key}, ${fresh.firstSeenMs}, ${fresh.lastAdmittedWindow}, ${fresh.expiresAtMs}) ON CONFLICT(key) DO NOTHING RETURNING 1 AS n`;
-    if (inserted.length > 0) return true;
-    const row = this.sql<{ first_seen: number; admitted_window: number }>`SELECT first_seen, admitted_window FROM seen WHERE key = ${key}`[0];
+  /** Flux's fixed dedup window for a key already recorded; true (and the window moved on) when it is admitted. */
+  private readmit(key: string, now: number, windowMs: number): boolean {
+    const row = this.sql<{ first_seen: number; admitted_window: number }>`SELECT first_seen, admitted_window FROM dedup WHERE key = ${key}`[0];
     const decision = fixedWindowDecision(row?.first_seen, row?.admitted_window, now, windowMs);
     if (decision.admitted) {
-      this.sql`UPDATE seen SET first_seen = ${decision.firstSeenMs}, admitted_window = ${decision.lastAdmittedWindow}, expires_at = ${decision.expiresAtMs} WHERE key = ${key}`;
+      this.sql`UPDATE dedup SET first_seen = ${decision.firstSeenMs}, admitted_window = ${decision.lastAdmittedWindow}, expires_at = ${decision.expiresAtMs} WHERE key = ${key}`;
     }
     return decision.admitted;
   }
 
   /** Forgets expired dedup keys and hourly buckets older than 7 days. */
   private sweep(now: number): void {
-    this.sql`DELETE FROM seen WHERE expires_at < ${now}`;
+    this.sql`DELETE FROM dedup WHERE expires_at < ${now}`;
     this.sql`DELETE FROM hourly WHERE hour < ${now - HOURLY_KEPT_MS}`;
   }
 
@@ -286,12 +387,12 @@ export class ClusterObject extends DurableObject<Env> {
       await this.register(name);
       failed = await this.forwardOldest(name);
       // Intake rows older than every pending delivery were forwarded to all their providers.
-      this.sql`DELETE FROM intake WHERE seq < COALESCE((SELECT MIN(seq) FROM pending), ${Number.MAX_SAFE_INTEGER})`;
+      this.sql`DELETE FROM intake WHERE seq < COALESCE((SELECT MIN(seq) FROM forward_queue), ${Number.MAX_SAFE_INTEGER})`;
     } finally {
       this.running = false;
       const ended = Date.now();
       this.nextRunAt = ended + Math.min(FORWARD_PAUSE_MAX_MS, (ended - started) * FORWARD_PAUSE_FACTOR);
-      if (this.sql`SELECT 1 FROM pending LIMIT 1`.length > 0) {
+      if (this.sql`SELECT 1 FROM forward_queue LIMIT 1`.length > 0) {
         const delay = failed.length > 0 ? Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failures - 1)) : 0;
         await this.arm(Math.max(this.nextRunAt, ended + delay));
       } else if (this.unflushed.size > 0) {
@@ -303,7 +404,7 @@ export class ClusterObject extends DurableObject<Env> {
   /** One batch to each of the providers waiting longest; returns the ones that failed. */
   private async forwardOldest(name: string): Promise<{ provider: string; error: string }[]> {
     const providers = this.sql<{ provider: string }>`
-      SELECT provider, MIN(seq) AS first FROM pending GROUP BY provider ORDER BY first LIMIT ${FORWARD_RPCS_PER_RUN}`;
+      SELECT provider, MIN(seq) AS first FROM forward_queue GROUP BY provider ORDER BY first LIMIT ${FORWARD_RPCS_PER_RUN}`;
     const results = await Promise.allSettled(providers.map((p) => this.forward(name, p.provider)));
     const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ provider: providers[i].provider, error: String(r.reason) }] : []));
     if (failed.length > 0) {
@@ -333,9 +434,9 @@ export class ClusterObject extends DurableObject<Env> {
   private async forward(cluster: string, provider: string): Promise<void> {
     const rows = this.sql<{ seq: number; alert: string; metadata: string; decision: string | null; thread_key: string | null; received_at: number; event: string }>`
       SELECT p.seq, p.alert, p.metadata, p.decision, p.thread_key, i.received_at, i.event
-      FROM pending p JOIN intake i ON i.seq = p.seq
+      FROM forward_queue p JOIN intake i ON i.seq = p.seq
       WHERE p.provider = ${provider} AND p.seq <= (
-        SELECT MAX(seq) FROM (SELECT DISTINCT seq FROM pending WHERE provider = ${provider} ORDER BY seq LIMIT ${FORWARD_BATCH_ITEMS}))
+        SELECT MAX(seq) FROM (SELECT DISTINCT seq FROM forward_queue WHERE provider = ${provider} ORDER BY seq LIMIT ${FORWARD_BATCH_ITEMS}))
       ORDER BY p.seq, p.alert`;
     const batch = wholeRows(rows);
     const events = new Map<number, FluxEvent>();
@@ -360,7 +461,7 @@ export class ClusterObject extends DurableObject<Env> {
     const ref = { namespace, name };
     await providerStub(this.env, ref).enqueue(ref, items);
     // The batch is every row of this provider up to its last intake sequence (whole rows, in order).
-    this.sql`DELETE FROM pending WHERE provider = ${provider} AND seq <= ${batch[batch.length - 1].seq}`;
+    this.sql`DELETE FROM forward_queue WHERE provider = ${provider} AND seq <= ${batch[batch.length - 1].seq}`;
   }
 
   /** The cluster as `GET /api/v1/clusters/:cluster` shows it. */
@@ -374,7 +475,7 @@ export class ClusterObject extends DurableObject<Env> {
       name,
       lastEventAt: lastEventAt ? Number(lastEventAt) : null,
       counts: this.counts(),
-      backlog: this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM pending`[0].n,
+      backlog: this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM forward_queue`[0].n,
       lastError: lastError ? (JSON.parse(lastError) as { at: number; message: string }) : null,
       hourly: hourly.map((h) => ({ hour: h.hour, accepted: h.accepted, duplicate: h.duplicate, unmatched: h.unmatched, invalid: h.invalid })),
     };

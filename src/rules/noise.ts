@@ -273,6 +273,11 @@ function cachedPolicy(annotations: Record<string, string>): NoisePolicy {
   return parsed.policy;
 }
 
+/** Whether an Alert's annotations turn noise control on, i.e. its decisions read and write state. */
+export function noiseControlled(annotations: Record<string, string>): boolean {
+  return cachedPolicy(annotations).enabled;
+}
+
 /**
  * Noise control's decision for one delivery, with its state row read and written through `sql`.
  * An Alert without noise annotations keeps Flux's behaviour and costs no SQL; a matching silence

@@ -24,7 +24,7 @@ export async function freshRelay(): Promise<void> {
   caseStartedAt = Date.now();
   await clearConfig();
   const clusters = await listDurableObjectIds(env.CLUSTER);
-  await Promise.all(clusters.map((id) => runInDurableObject(env.CLUSTER.get(id), (_, state) => void state.storage.sql.exec("DELETE FROM seen"))));
+  await Promise.all(clusters.map((id) => runInDurableObject(env.CLUSTER.get(id), (_, state) => void state.storage.sql.exec("DELETE FROM dedup"))));
 }
 
 /** Provider P (generic, addressed at `target`, or without an address) with spec overrides. */

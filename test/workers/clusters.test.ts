@@ -2,7 +2,8 @@ import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { providerStub } from "../../src/delivery/provider-stub";
-import { clusterStub } from "../../src/ingress/cluster-object";
+import { ClusterObject, clusterStub } from "../../src/ingress/cluster-object";
+import { prepareEvent } from "../../src/ingress/route";
 import { parseFluxEvent } from "../../src/flux/event";
 import { MAX_BODY_BYTES } from "../../src/ingress/hook";
 import { adminJson, alertStatus, boxTarget, freshRelay, sentBeforeProbe, waitFor } from "../support/routing-cases";
@@ -197,6 +198,35 @@ describe("forwarding is idempotent by intake sequence", () => {
     expect(await providerStub(env, ref).enqueue(ref, [item(3, "x")])).toEqual({ queued: 1, dropped: 0, refused: 0 });
     const sent = await sentBeforeProbe(p);
     expect(sent.map((r) => JSON.parse(r.body).message)).toEqual(["seq 1 x", "seq 1 y", "seq 2 x", "seq 3 x"]);
+  });
+});
+
+describe("schema migration", () => {
+  it("an object created with the first schema keeps its dedup keys and unforwarded deliveries", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" } });
+    const cluster = `migrate-${crypto.randomUUID().slice(0, 8)}`;
+    const known = await prepareEvent(parseFluxEvent(JSON.stringify(fixtureEvent({ message: "known" }))));
+    const waiting = parseFluxEvent(JSON.stringify(fixtureEvent({ message: "waiting", metadata: { cluster } })));
+    const now = Date.now();
+    const tables = await runInDurableObject(clusterStub(env, cluster), async (_: ClusterObject, state: DurableObjectState) => {
+      const sql = state.storage.sql;
+      sql.exec(`CREATE TABLE seen (key TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, admitted_window INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+        CREATE TABLE pending (seq INTEGER NOT NULL, alert TEXT NOT NULL, provider TEXT NOT NULL, metadata TEXT NOT NULL, decision TEXT, thread_key TEXT, PRIMARY KEY (seq, alert))`);
+      sql.exec("INSERT INTO seen VALUES (?, ?, 0, ?)", known.dedupKey, now, now + 600_000);
+      const seq = sql.exec<{ seq: number }>("INSERT INTO intake (received_at, event) VALUES (?, ?) RETURNING seq", now, JSON.stringify(waiting)).one().seq;
+      sql.exec("INSERT INTO pending VALUES (?, 'flux-system/a', 'flux-system/p', ?, NULL, NULL)", seq, JSON.stringify(waiting.metadata));
+      sql.exec("INSERT INTO state (key, value) VALUES ('name', ?) ON CONFLICT(key) DO NOTHING", cluster);
+      // The next start of the object runs the constructor on this storage, then forwards.
+      await new ClusterObject(state, env).alarm();
+      return sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('seen', 'pending', 'dedup', 'forward_queue') ORDER BY name").toArray().map((t) => t.name);
+    });
+    expect(tables).toEqual(["dedup", "forward_queue"]);
+    expect(await post(cluster, fixtureEvent({ message: "known" }))).toEqual({ accepted: 0, duplicate: true });
+    const sent = await settled(p, [cluster]);
+    expect(sent.map((r) => JSON.parse(r.body).message)).toEqual(["waiting"]);
+    expect(metadataOf(sent)).toEqual([{ cluster }]);
   });
 });
 
