@@ -113,9 +113,9 @@ export function parseFluxEvent(body: string): FluxEvent {
   if (raw !== null && (typeof raw !== "object" || Array.isArray(raw))) {
     throw new BadRequestError("request body must be a JSON object (a Flux event)");
   }
-  const folded = foldKeys(raw ?? {}, EVENT_FIELDS);
+  const folded = foldKeys(raw ?? {}, EVENT_FIELDS_BY_LOWER);
   if (folded.involvedObject && typeof folded.involvedObject === "object" && !Array.isArray(folded.involvedObject)) {
-    folded.involvedObject = foldKeys(folded.involvedObject, OBJECT_FIELDS);
+    folded.involvedObject = foldKeys(folded.involvedObject, OBJECT_FIELDS_BY_LOWER);
   }
   const result = fluxEventSchema.safeParse(folded);
   if (!result.success) {
@@ -125,9 +125,12 @@ export function parseFluxEvent(body: string): FluxEvent {
   return result.data as FluxEvent;
 }
 
+const lowerCased = (fields: readonly string[]) => new Map(fields.map((f) => [f.toLowerCase(), f]));
+const EVENT_FIELDS_BY_LOWER = lowerCased(EVENT_FIELDS);
+const OBJECT_FIELDS_BY_LOWER = lowerCased(OBJECT_FIELDS);
+
 /** Maps each key to the canonical field name it matches case-insensitively (last one wins). */
-function foldKeys(obj: object, fields: readonly string[]): Record<string, unknown> {
-  const byLower = new Map(fields.map((f) => [f.toLowerCase(), f]));
+function foldKeys(obj: object, byLower: ReadonlyMap<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj)) {
     const canonical = byLower.get(key.toLowerCase());

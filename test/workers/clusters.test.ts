@@ -40,6 +40,23 @@ describe("dedup per cluster", () => {
   });
 });
 
+describe("group commit", () => {
+  it("events arriving together are stored in one commit, each decided on its own", async () => {
+    const p = boxTarget();
+    await putProvider("p", { type: "generic", address: p.address });
+    await putAlert("a", { providerRef: { name: "p" } });
+    const cluster = `group-${crypto.randomUUID().slice(0, 8)}`;
+    const distinct = Array.from({ length: 8 }, (_, i) => fixtureEvent({ message: `distinct ${i}` }));
+    const repeated = Array.from({ length: 5 }, () => fixtureEvent({ message: "repeated" }));
+    const answers = await Promise.all([...distinct, ...repeated].map((e) => post(cluster, e)));
+    expect(answers.slice(0, 8)).toEqual(distinct.map(() => ONE));
+    expect(answers.slice(8).filter((a) => !a.duplicate)).toEqual([ONE]);
+    const sent = await settled(p, [cluster]);
+    expect(sent.map((r) => JSON.parse(r.body).message).sort()).toEqual([...distinct.map((e) => e.message), "repeated"].sort());
+    expect((await clusterStub(env, cluster).view(cluster)).counts).toEqual({ accepted: 9, duplicate: 4, unmatched: 0, invalid: 0 });
+  });
+});
+
 describe("cluster identity and selection", () => {
   it("labels an event from staging that claims metadata.cluster: prod as staging, and keeps it from an Alert selecting prod-*", async () => {
     const all = boxTarget();
