@@ -1,5 +1,3 @@
-import type { FluxEvent } from "../flux/event";
-
 /**
  * One routed delivery as the sending cluster's ClusterObject forwards it to a provider's outbox.
  * The row names its Alert instead of embedding the manifest, so an outbox row stays a few KiB
@@ -10,8 +8,11 @@ export interface ForwardedDelivery {
   id: string;
   cluster: string;
   alert: { namespace: string; name: string };
-  /** Metadata already combined for this Alert (`cluster` set, `transition` when noise control added one). */
-  event: FluxEvent;
+  /**
+   * The event as JSON, its metadata already combined for this Alert (`cluster` set, `transition`
+   * when noise control added one): stored as it comes, so forwarding never parses and re-encodes it.
+   */
+  event: string;
   /** When the cluster's intake log stored the event (ms since the epoch). */
   receivedAt: number;
   /** Decided at intake by noise control or a silence: recorded in history and counted, never sent. */

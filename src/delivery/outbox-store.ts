@@ -2,7 +2,7 @@ import { bucketIndex } from "../lib/prometheus";
 import type { AttemptRecord, Counters, DeadLetter, DeliveryRecord, Outcome } from "../routes/api-schemas";
 import { LATENCY_BOUNDS_SECONDS, createLatencyTable, latencyFromRows, readLatency, type LatencyHistogram, type LatencyRow } from "./metrics-store";
 import type { ForwardedDelivery } from "./outbox-item";
-import { summarize, summarizeStored } from "./summary";
+import { summarizeStored } from "./summary";
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -319,7 +319,7 @@ export class OutboxStore {
     let queued = 0;
     let refused = 0;
     for (const item of items) {
-      const event = JSON.stringify(item.event);
+      const event = item.event;
       const full = this.depth >= this.limits.outbox;
       const inserted = this.sql`INSERT INTO queue (item_id, cluster, alert_ns, alert_name, event, thread_key, received_at, enqueued_at, due_at)
         VALUES (${item.id}, ${item.cluster}, ${item.alert.namespace}, ${item.alert.name}, ${event}, ${item.threadKey ?? null}, ${item.receivedAt}, ${now}, ${now})
@@ -334,7 +334,7 @@ export class OutboxStore {
       const reason = `QueueFull: the outbox already holds ${this.limits.outbox} messages (OUTBOX_LIMIT)`;
       const message = { id: Number(inserted[0].id), cluster: item.cluster, attempts: 0 } as QueuedMessage;
       this.deadLetter(message, reason, null, now);
-      this.record({ at: now, messageId: message.id, attempt: 0, outcome: "refused", status: null, latencyMs: 0, error: reason, alert: `${item.alert.namespace}/${item.alert.name}`, summary: summarize(item.event), cluster: item.cluster });
+      this.record({ at: now, messageId: message.id, attempt: 0, outcome: "refused", status: null, latencyMs: 0, error: reason, alert: `${item.alert.namespace}/${item.alert.name}`, summary: summarizeStored(item.event), cluster: item.cluster });
       this.count("refused");
       refused++;
     }
@@ -346,7 +346,7 @@ export class OutboxStore {
    * the rows it writes), in the batch's order; ids stored before are skipped. Returns how many were queued.
    */
   private insertAll(items: ForwardedDelivery[], now: number): number {
-    const rows = items.map((i) => [i.id, i.cluster, i.alert.namespace, i.alert.name, JSON.stringify(i.event), i.threadKey ?? null, i.receivedAt]);
+    const rows = items.map((i) => [i.id, i.cluster, i.alert.namespace, i.alert.name, i.event, i.threadKey ?? null, i.receivedAt]);
     const queued = this.sql`INSERT INTO queue (item_id, cluster, alert_ns, alert_name, event, thread_key, received_at, enqueued_at, due_at)
       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, ${now}, ${now} FROM json_each(${JSON.stringify(rows)}) WHERE true
       ON CONFLICT(item_id) DO NOTHING RETURNING id`.length;

@@ -14,7 +14,7 @@ import { DEFAULT_LIMITS, OutboxStore, truncateText, type ClusterOutcome, type Hi
 import { nextDelayMs, type RetryPolicy } from "./retry-policy";
 import { createSlackThreadTable, recordThread, threadReply } from "./slack-threads";
 import { currentConditions, readStatus, STATE } from "./status-model";
-import { summarize } from "./summary";
+import { summarize, summarizeStored } from "./summary";
 
 export type { ProviderRef } from "./attempt-runner";
 export type { DeadLetter, DeliveryRecord, ProviderRuntimeStatus, TestOutcome } from "../routes/api-schemas";
@@ -399,5 +399,5 @@ export class ProviderObject extends DurableObject<Env> {
 
 /** The history row of a forwarded item that is not sent (decided, dropped). */
 function historyOf(item: ForwardedDelivery, now: number): Omit<HistoryEntry, "outcome" | "error"> {
-  return { at: now, messageId: null, attempt: 0, status: null, latencyMs: 0, alert: `${item.alert.namespace}/${item.alert.name}`, summary: summarize(item.event), cluster: item.cluster };
+  return { at: now, messageId: null, attempt: 0, status: null, latencyMs: 0, alert: `${item.alert.namespace}/${item.alert.name}`, summary: summarizeStored(item.event), cluster: item.cluster };
 }

@@ -432,26 +432,21 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** One RPC: the provider's oldest pending rows (whole intake rows), stored by its `enqueue`. */
   private async forward(cluster: string, provider: string): Promise<void> {
+    // The stored event with this delivery's metadata put in, as JSON (json_set keeps it text).
     const rows = this.sql<{ seq: number; alert: string; metadata: string; decision: string | null; thread_key: string | null; received_at: number; event: string }>`
-      SELECT p.seq, p.alert, p.metadata, p.decision, p.thread_key, i.received_at, i.event
+      SELECT p.seq, p.alert, p.metadata, p.decision, p.thread_key, i.received_at, json_set(i.event, '$.metadata', json(p.metadata)) AS event
       FROM forward_queue p JOIN intake i ON i.seq = p.seq
       WHERE p.provider = ${provider} AND p.seq <= (
         SELECT MAX(seq) FROM (SELECT DISTINCT seq FROM forward_queue WHERE provider = ${provider} ORDER BY seq LIMIT ${FORWARD_BATCH_ITEMS}))
       ORDER BY p.seq, p.alert`;
     const batch = wholeRows(rows);
-    const events = new Map<number, FluxEvent>();
     const items: ForwardedDelivery[] = batch.map((r) => {
-      let event = events.get(r.seq);
-      if (!event) {
-        event = JSON.parse(r.event) as FluxEvent;
-        events.set(r.seq, event);
-      }
       const [namespace, name] = r.alert.split("/");
       return {
         id: `${cluster}/${r.seq}/${r.alert}`,
         cluster,
         alert: { namespace, name },
-        event: { ...event, metadata: JSON.parse(r.metadata) as Record<string, string> },
+        event: r.event,
         receivedAt: r.received_at,
         ...(r.decision ? { decision: JSON.parse(r.decision) as ForwardedDelivery["decision"] } : {}),
         ...(r.thread_key ? { threadKey: r.thread_key } : {}),

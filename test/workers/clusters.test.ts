@@ -13,7 +13,7 @@ import { fixtureEvent, putAlert, putProvider, sendSigned } from "../support/work
 // Alerts select clusters, and refused requests touch no storage.
 
 const ONE = { accepted: 1, duplicate: false };
-const post = async (cluster: string, body: unknown) => (await sendSigned(body, { cluster })).json();
+const post = async (cluster: string, body: unknown) => (await sendSigned(body, { cluster })).json<{ accepted: number; duplicate: boolean }>();
 const metadataOf = (sent: { body: string }[]) => sent.map((r) => JSON.parse(r.body).metadata);
 
 beforeEach(freshRelay);
@@ -203,7 +203,7 @@ describe("forwarding is idempotent by intake sequence", () => {
       id: `${cluster}/${seq}/flux-system/${alert}`,
       cluster,
       alert: { namespace: "flux-system", name: alert },
-      event: parseFluxEvent(JSON.stringify(fixtureEvent({ message: `seq ${seq} ${alert}`, metadata: { cluster } }))),
+      event: JSON.stringify(parseFluxEvent(JSON.stringify(fixtureEvent({ message: `seq ${seq} ${alert}`, metadata: { cluster } })))),
       receivedAt: Date.now(),
     });
     const batch = [item(1, "x"), item(1, "y"), item(2, "x")];

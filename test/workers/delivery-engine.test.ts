@@ -12,7 +12,7 @@ import { ADMIN, admin, captureBox, clearConfig, fixtureEvent, json, putAlert, pu
 let seq = 0;
 
 function item(provider: string, message: string, extra: Partial<ForwardedDelivery> = {}): ForwardedDelivery {
-  return { id: `test/${++seq}/flux-system/${provider}`, cluster: "test", alert: { namespace: "flux-system", name: provider }, event: storedEvent(message), receivedAt: Date.now(), ...extra };
+  return { id: `test/${++seq}/flux-system/${provider}`, cluster: "test", alert: { namespace: "flux-system", name: provider }, event: JSON.stringify(storedEvent(message)), receivedAt: Date.now(), ...extra };
 }
 
 const refOf = (name: string) => ({ namespace: "flux-system", name });

@@ -38,7 +38,7 @@ describe("per-provider pace (flux-relay.fluxcd.io/min-interval)", () => {
       id: `${cluster}/${i + 1}/flux-system/paced`,
       cluster,
       alert: { namespace: "flux-system", name: "paced" },
-      event: storedEvent(message, { revision: "main@sha1:0123456789abcdef0123456789abcdef01234567" }),
+      event: JSON.stringify(storedEvent(message, { revision: "main@sha1:0123456789abcdef0123456789abcdef01234567" })),
       receivedAt: Date.now(),
     })));
     expect(queued).toEqual({ queued: 50, dropped: 0, refused: 0 });
