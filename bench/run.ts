@@ -55,7 +55,7 @@ const NONCE = Date.now().toString(36);
  * `rounds` slices of `amount / rounds` requests each: this 2-core VM's speed drifts by 10-30 %
  * within minutes, which measuring them one after the other put into the ratios.
  */
-const INGRESS = { connections: 32, amount: 4000, warmup: 500, rounds: 4 };
+const INGRESS = { connections: 32, amount: 6000, warmup: 500, rounds: 6 };
 const FANOUT = { sizes: [1, 10, 100], amount: 150, warmup: 20 };
 const DRAIN = { amount: 2000, connections: 32, holdMs: 10_000, deadlineMs: 120_000 };
 /** Well under what the ingress sustains here, so the figure is delivery latency, not an ingress queue. */

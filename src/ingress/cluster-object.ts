@@ -72,13 +72,15 @@ export const FORWARD_BATCH_ITEMS = 100;
 /** Serialized size per RPC, far under the 32 MiB a Durable Object RPC message may carry. */
 export const FORWARD_BATCH_BYTES = 4 * 1024 * 1024;
 /**
- * After each forwarding run the next waits FORWARD_PAUSE_FACTOR times as long as the run took (at
- * most FORWARD_PAUSE_MAX_MS). A lone event is forwarded at once; under a burst the intake, which
- * the sender is waiting on, keeps most of the object's time, and the backlog travels in fewer,
- * larger batches (fewer Durable Object requests, which are billed per request).
+ * After a forwarding run that carried at least FORWARD_PAUSE_MIN_ITEMS deliveries (a burst) the
+ * next waits FORWARD_PAUSE_FACTOR times as long as the run took (at most FORWARD_PAUSE_MAX_MS):
+ * the intake, which the senders are waiting on, keeps most of the object's time, and the backlog
+ * travels in fewer, larger batches (fewer Durable Object requests, which are billed per request).
+ * Events that come one at a time are forwarded at once, however long a run took.
  */
 const FORWARD_PAUSE_FACTOR = 4;
 const FORWARD_PAUSE_MAX_MS = 500;
+const FORWARD_PAUSE_MIN_ITEMS = 8;
 /**
  * Counters and the last event time are kept in memory and written at most this often (and before
  * every read and forwarding run): a crash can lose this much of the counts, never an event.
@@ -380,18 +382,19 @@ export class ClusterObject extends DurableObject<Env> {
     this.running = true;
     const started = Date.now();
     let failed: { provider: string; error: string }[] = [];
+    let forwarded = 0;
     try {
       this.flushCounts(started);
       const name = this.name;
       if (!name) return;
       await this.register(name);
-      failed = await this.forwardOldest(name);
+      ({ failed, forwarded } = await this.forwardOldest(name));
       // Intake rows older than every pending delivery were forwarded to all their providers.
       this.sql`DELETE FROM intake WHERE seq < COALESCE((SELECT MIN(seq) FROM forward_queue), ${Number.MAX_SAFE_INTEGER})`;
     } finally {
       this.running = false;
       const ended = Date.now();
-      this.nextRunAt = ended + Math.min(FORWARD_PAUSE_MAX_MS, (ended - started) * FORWARD_PAUSE_FACTOR);
+      this.nextRunAt = forwarded >= FORWARD_PAUSE_MIN_ITEMS ? ended + Math.min(FORWARD_PAUSE_MAX_MS, (ended - started) * FORWARD_PAUSE_FACTOR) : ended;
       if (this.sql`SELECT 1 FROM forward_queue LIMIT 1`.length > 0) {
         const delay = failed.length > 0 ? Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failures - 1)) : 0;
         await this.arm(Math.max(this.nextRunAt, ended + delay));
@@ -401,8 +404,8 @@ export class ClusterObject extends DurableObject<Env> {
     }
   }
 
-  /** One batch to each of the providers waiting longest; returns the ones that failed. */
-  private async forwardOldest(name: string): Promise<{ provider: string; error: string }[]> {
+  /** One batch to each of the providers waiting longest; returns how many deliveries went and the providers that failed. */
+  private async forwardOldest(name: string): Promise<{ failed: { provider: string; error: string }[]; forwarded: number }> {
     const providers = this.sql<{ provider: string }>`
       SELECT provider, MIN(seq) AS first FROM forward_queue GROUP BY provider ORDER BY first LIMIT ${FORWARD_RPCS_PER_RUN}`;
     const results = await Promise.allSettled(providers.map((p) => this.forward(name, p.provider)));
@@ -415,7 +418,7 @@ export class ClusterObject extends DurableObject<Env> {
     } else {
       this.failures = 0;
     }
-    return failed;
+    return { failed, forwarded: results.reduce((n, r) => n + (r.status === "fulfilled" ? r.value : 0), 0) };
   }
 
   /** Writes the one KV key that lists this cluster (`clusters/<name>`), once, after an answer. */
@@ -431,7 +434,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   /** One RPC: the provider's oldest pending rows (whole intake rows), stored by its `enqueue`. */
-  private async forward(cluster: string, provider: string): Promise<void> {
+  private async forward(cluster: string, provider: string): Promise<number> {
     // The stored event with this delivery's metadata put in, as JSON (json_set keeps it text).
     const rows = this.sql<{ seq: number; alert: string; metadata: string; decision: string | null; thread_key: string | null; received_at: number; event: string }>`
       SELECT p.seq, p.alert, p.metadata, p.decision, p.thread_key, i.received_at, json_set(i.event, '$.metadata', json(p.metadata)) AS event
@@ -457,6 +460,7 @@ export class ClusterObject extends DurableObject<Env> {
     await providerStub(this.env, ref).enqueue(ref, items);
     // The batch is every row of this provider up to its last intake sequence (whole rows, in order).
     this.sql`DELETE FROM forward_queue WHERE provider = ${provider} AND seq <= ${batch[batch.length - 1].seq}`;
+    return items.length;
   }
 
   /** The cluster as `GET /api/v1/clusters/:cluster` shows it. */
