@@ -271,7 +271,10 @@ export class ClusterObject extends DurableObject<Env> {
       }
       for (const w of batch) {
         try {
-          this.settle(w, this.ctx.storage.transactionSync(() => this.append(w.req)));
+          this.settle(w, this.ctx.storage.transactionSync(() => {
+            if (this.name === undefined) this.setState("name", w.req.cluster);
+            return this.append(w.req);
+          }));
         } catch (one) {
           w.reject(one);
         }

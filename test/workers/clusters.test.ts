@@ -57,6 +57,24 @@ describe("group commit", () => {
   });
 });
 
+describe("group commit failure", () => {
+  it("an event that cannot be stored fails alone; the others of its commit are stored", async () => {
+    const cluster = `toolarge-${crypto.randomUUID().slice(0, 8)}`;
+    const delivery = { alert: { namespace: "flux-system", name: "a" }, provider: { namespace: "flux-system", name: "p" }, metadata: { cluster }, annotations: {} };
+    const request = async (message: string, deliveries = [delivery]) => {
+      const prepared = await prepareEvent(parseFluxEvent(JSON.stringify(fixtureEvent({ message }))));
+      return { cluster, dedupKey: prepared.dedupKey, windowMs: 300_000, event: prepared.event, deliveries, now: Date.now() };
+    };
+    const stub = clusterStub(env, cluster);
+    // The same Alert twice breaks the forwarding queue's primary key: a write that fails, as a
+    // full disk or an oversized row would in production.
+    const requests = await Promise.all([request("one"), request("broken", [delivery, delivery]), request("two")]);
+    const results = await Promise.allSettled(requests.map((r) => stub.intake(r)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((await stub.view(cluster)).counts).toEqual({ accepted: 2, duplicate: 0, unmatched: 0, invalid: 0 });
+  });
+});
+
 describe("cluster identity and selection", () => {
   it("labels an event from staging that claims metadata.cluster: prod as staging, and keeps it from an Alert selecting prod-*", async () => {
     const all = boxTarget();
