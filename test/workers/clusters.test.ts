@@ -60,7 +60,8 @@ describe("group commit", () => {
 describe("group commit failure", () => {
   it("an event that cannot be stored fails alone; the others of its commit are stored", async () => {
     const cluster = `toolarge-${crypto.randomUUID().slice(0, 8)}`;
-    const delivery = { alert: { namespace: "flux-system", name: "a" }, provider: { namespace: "flux-system", name: "p" }, metadata: { cluster }, annotations: {} };
+    // A provider of its own, so the stored events reach no other test's destination.
+    const delivery = { alert: { namespace: "flux-system", name: cluster }, provider: { namespace: "flux-system", name: cluster }, metadata: { cluster }, annotations: {} };
     const request = async (message: string, deliveries = [delivery]) => {
       const prepared = await prepareEvent(parseFluxEvent(JSON.stringify(fixtureEvent({ message }))));
       return { cluster, dedupKey: prepared.dedupKey, windowMs: 300_000, event: prepared.event, deliveries, now: Date.now() };
