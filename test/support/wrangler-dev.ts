@@ -112,15 +112,24 @@ export class WranglerDev {
     const secrets = { INGRESS_KEYS: E2E_INGRESS_KEY, ADMIN_TOKEN: E2E_ADMIN_TOKEN, ...opts.secrets };
     await writeFile(path.join(dir, "secrets.env"), envFile(secrets), { mode: 0o600 });
     await mkdir(LOG_DIR, { recursive: true });
-    const relay = new WranglerDev(opts, dir, await freePort());
-    relay.logFile = createWriteStream(path.join(LOG_DIR, `${opts.label}-${process.pid}.log`), { flags: "a" });
-    try {
-      await relay.launch();
-    } catch (err) {
-      await relay.dispose();
-      throw err;
+    const logFile = createWriteStream(path.join(LOG_DIR, `${opts.label}-${process.pid}.log`), { flags: "a" });
+    for (let attempt = 1; ; attempt++) {
+      const relay = new WranglerDev(opts, dir, await freePort());
+      relay.logFile = logFile;
+      try {
+        await relay.launch();
+        return relay;
+      } catch (err) {
+        // A port picked free can be taken by a parallel suite before wrangler binds it: new ports.
+        if (attempt < START_ATTEMPTS && isPortTaken(err)) {
+          relay.note(`a port was taken before wrangler bound it; starting again on new ports (attempt ${attempt + 1})`);
+          if (relay.child) await relay.signal("SIGKILL");
+          continue;
+        }
+        await relay.dispose();
+        throw err;
+      }
     }
-    return relay;
   }
 
   /**
@@ -200,7 +209,17 @@ export class WranglerDev {
   /** Starts again on the same port and persistence directory (after kill or stop). */
   async restart(): Promise<void> {
     if (this.child) await this.kill();
-    await this.launch();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.launch();
+        return;
+      } catch (err) {
+        // The killed process may hold the port a moment longer; the port itself must stay.
+        if (attempt >= START_ATTEMPTS || !isPortTaken(err)) throw err;
+        if (this.child) await this.signal("SIGKILL");
+        await sleep(1000);
+      }
+    }
   }
 
   /** Stops the process group and deletes the instance's temporary files (the log file stays). */
@@ -338,6 +357,13 @@ function listening(port: number): Promise<boolean> {
 }
 
 /** A port the kernel just handed out and released: free unless someone races for it. */
+/** Starts of one wrangler dev before a port collision is reported as a failure. */
+const START_ATTEMPTS = 3;
+
+function isPortTaken(err: unknown): boolean {
+  return err instanceof Error && err.message.includes("Address already in use");
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
