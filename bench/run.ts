@@ -110,6 +110,8 @@ function hookLoad(url: string, object: string, stream: string, connections: numb
 }
 
 type IngressWorker = "bare" | "floor" | "relay";
+/** The bare and floor Workers, started before the relay and stopped after the ingress rounds. */
+type IngressPeers = { bare: string; floor: string; stop: () => Promise<void> };
 
 /**
  * INGRESS.rounds rounds, each a slice of the load to every Worker in turn; per Worker the slices
@@ -398,7 +400,7 @@ async function endToEndLatency(relay: WranglerDev, box: CaptureBox) {
 }
 
 /** Every measurement against the relay, in one `wrangler dev` with a fresh persistence directory. */
-async function relayPhases(bundleDir: string, box: () => CaptureBox, ingress: Record<string, unknown>, peers?: { bare: string; floor: string; stop: () => Promise<void> }) {
+async function relayPhases(bundleDir: string, box: () => CaptureBox, ingress: Record<string, unknown>, peers?: IngressPeers) {
   step("relay: wrangler dev and configuration");
   const relay = await WranglerDev.start({
     label: "bench",
@@ -557,7 +559,7 @@ async function main(): Promise<void> {
     const box = () => new CaptureBox(capture.url);
 
     results.ingress = {};
-    let peers: { bare: string; floor: string; stop: () => Promise<void> } | undefined;
+    let peers: IngressPeers | undefined;
     if (runs("ingress")) {
       step("bare Worker and durable floor Worker");
       const bare = await BenchWorker.start("bare", "bench/bare-worker.ts");

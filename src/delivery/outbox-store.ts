@@ -319,10 +319,9 @@ export class OutboxStore {
     let queued = 0;
     let refused = 0;
     for (const item of items) {
-      const event = item.event;
       const full = this.depth >= this.limits.outbox;
       const inserted = this.sql`INSERT INTO queue (item_id, cluster, alert_ns, alert_name, event, thread_key, received_at, enqueued_at, due_at)
-        VALUES (${item.id}, ${item.cluster}, ${item.alert.namespace}, ${item.alert.name}, ${event}, ${item.threadKey ?? null}, ${item.receivedAt}, ${now}, ${now})
+        VALUES (${item.id}, ${item.cluster}, ${item.alert.namespace}, ${item.alert.name}, ${item.event}, ${item.threadKey ?? null}, ${item.receivedAt}, ${now}, ${now})
         ON CONFLICT(item_id) DO NOTHING RETURNING id`;
       if (inserted.length === 0) continue;
       this.depth++;

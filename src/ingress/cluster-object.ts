@@ -92,6 +92,9 @@ const RETRY_MAX_MS = 30_000;
 
 type Row = Record<string, SqlStorageValue>;
 
+/** What appending one event came to, with the counter it goes to. */
+type Appended = IntakeResult & { outcome: IntakeOutcome };
+
 interface WaitingIntake {
   req: IntakeRequest;
   resolve: (result: IntakeResult) => void;
@@ -258,12 +261,9 @@ export class ClusterObject extends DurableObject<Env> {
   private commitWaiting(): void {
     const batch = this.waiting;
     this.waiting = [];
-    let outcomes: ReturnType<ClusterObject["append"]>[];
+    let outcomes: Appended[];
     try {
-      outcomes = this.ctx.storage.transactionSync(() => {
-        if (this.name === undefined) this.setState("name", batch[0].req.cluster);
-        return batch.map((w) => this.append(w.req));
-      });
+      outcomes = this.store(batch);
     } catch (err) {
       if (batch.length === 1) {
         batch[0].reject(err);
@@ -271,10 +271,7 @@ export class ClusterObject extends DurableObject<Env> {
       }
       for (const w of batch) {
         try {
-          this.settle(w, this.ctx.storage.transactionSync(() => {
-            if (this.name === undefined) this.setState("name", w.req.cluster);
-            return this.append(w.req);
-          }));
+          this.settle(w, this.store([w])[0]);
         } catch (one) {
           w.reject(one);
         }
@@ -284,8 +281,16 @@ export class ClusterObject extends DurableObject<Env> {
     batch.forEach((w, i) => this.settle(w, outcomes[i]));
   }
 
+  /** The intakes appended in one transaction, with the cluster's name the first time. */
+  private store(intakes: WaitingIntake[]): Appended[] {
+    return this.ctx.storage.transactionSync(() => {
+      if (this.name === undefined) this.setState("name", intakes[0].req.cluster);
+      return intakes.map((w) => this.append(w.req));
+    });
+  }
+
   /** Counts a stored intake (in memory: a request answered 503 counts nothing, its sender retries) and answers it. */
-  private settle(w: WaitingIntake, { outcome, ...result }: IntakeResult & { outcome: IntakeOutcome }): void {
+  private settle(w: WaitingIntake, { outcome, ...result }: Appended): void {
     const { req } = w;
     this.name ??= req.cluster;
     this.lastEventAt = req.now;
@@ -303,7 +308,7 @@ export class ClusterObject extends DurableObject<Env> {
    * nothing when the key is known. A known key is then decided by the window (`readmit`), and
    * noise control, whose decisions write state, decides only once the event is admitted.
    */
-  private append(req: IntakeRequest): IntakeResult & { outcome: IntakeOutcome } {
+  private append(req: IntakeRequest): Appended {
     const { now } = req;
     if (++this.intakes % 100 === 1) this.sweep(now);
     const duplicate = { duplicate: true, accepted: 0, outcome: "duplicate" } as const;
@@ -317,7 +322,7 @@ export class ClusterObject extends DurableObject<Env> {
       this.insertIntake(req, rows, false);
       return admitted;
     }
-    if (!this.insertIntake(req, undefined, true) && !this.readmit(req.dedupKey, now, req.windowMs)) return duplicate;
+    if (!this.insertIntake(req, [], true) && !this.readmit(req.dedupKey, now, req.windowMs)) return duplicate;
     this.insertIntake(req, req.deliveries.map((d) => this.deliveryRow(req, d)), false);
     return admitted;
   }
@@ -342,14 +347,14 @@ export class ClusterObject extends DurableObject<Env> {
 
   /**
    * One statement through the `intake_append` trigger: with `recordKey`, the dedup key as never
-   * seen (nothing is written, false, when it is known); `rows` undefined or empty appends no event.
+   * seen (nothing is written, false, when it is known); empty `rows` append no event.
    */
-  private insertIntake(req: IntakeRequest, rows: (string | null)[][] | undefined, recordKey: boolean): boolean {
+  private insertIntake(req: IntakeRequest, rows: (string | null)[][], recordKey: boolean): boolean {
     const fresh = fixedWindowDecision(undefined, undefined, req.now, req.windowMs);
     const cursor = this.ctx.storage.sql.exec(
       "INSERT INTO intake_append (dedup_key, first_seen, admitted_window, expires_at, received_at, event, deliveries) VALUES (?, ?, ?, ?, ?, ?, ?)",
       recordKey ? req.dedupKey : null, fresh.firstSeenMs, fresh.lastAdmittedWindow, fresh.expiresAtMs, req.now,
-      rows?.length ? JSON.stringify(req.event) : null, rows?.length ? JSON.stringify(rows) : null);
+      rows.length > 0 ? JSON.stringify(req.event) : null, rows.length > 0 ? JSON.stringify(rows) : null);
     return cursor.rowsWritten > 0 || !recordKey;
   }
 
